@@ -1,0 +1,206 @@
+"""What run, gate and list share: building the selection and executing it."""
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import sys
+import time
+from pathlib import Path
+
+from smoke import git
+from smoke.errors import SmokeError
+from smoke.git import Change
+from smoke.manifest import Manifest
+from smoke.runner import Result
+from smoke.selection import Selected
+from smoke.selection import Selector
+
+KEEP_RUNS = 20
+
+
+def current_task(manifest: Manifest) -> str | None:
+    """$SMOKE_TASK, else $WG_TASK_ID, else a task id in the branch name."""
+    for var in ("SMOKE_TASK", "WG_TASK_ID"):
+        if os.environ.get(var):
+            return os.environ[var]
+    branch = git.current_branch(manifest.root)
+    if branch:
+        m = re.search(manifest.settings.task_branch_pattern, branch)
+        if m and m.groupdict().get("task"):
+            return m.group("task")
+    return None
+
+
+def task_changes(manifest: Manifest, task: str) -> list[Change]:
+    """Everything the task changed: uncommitted work, the branch, commits naming it."""
+    root = manifest.root
+    return [
+        *git.uncommitted_files(root),
+        *git.branch_files(root, manifest.settings.base_ref),
+        *git.task_commit_files(root, task),
+    ]
+
+
+def selector_from_args(args: argparse.Namespace, manifest: Manifest) -> Selector:
+    changes: list[Change] | None = None
+
+    def add(more: list[Change]) -> None:
+        nonlocal changes
+        changes = (changes or []) + more
+
+    if bool(args.from_ref) != bool(args.to_ref):
+        raise SmokeError("--from-ref and --to-ref go together", hint="give both, e.g. --from-ref origin/main --to-ref HEAD")
+    if args.task:
+        add(task_changes(manifest, args.task))
+    if args.changed:
+        add(git.uncommitted_files(manifest.root))
+    if args.staged:
+        add(git.staged_files(manifest.root))
+    if args.from_ref:
+        for ref in (args.from_ref, args.to_ref):
+            if git.rev_parse(manifest.root, ref) is None:
+                raise SmokeError(f"unknown git ref '{ref}'", hint="use a branch, tag or commit that exists here")
+        add(git.range_files(manifest.root, args.from_ref, args.to_ref))
+    return Selector(
+        names=tuple(args.names),
+        all=args.all,
+        owners=(args.task,) if args.task else (),
+        tags=tuple(args.tag),
+        changes=tuple(changes) if changes is not None else None,
+    )
+
+
+def nothing_selected_hint() -> str:
+    return "name scenarios, or use --all, --task T, --tag TAG, --changed, --staged or --from-ref/--to-ref"
+
+
+def run_dir(manifest: Manifest) -> Path:
+    """A fresh folder for this run's logs, in the git directory; two runs never share one."""
+    base = git.private_dir(manifest.root)
+    parent = (base / "smoke" / "runs") if base else Path(os.environ.get("TMPDIR", "/tmp")) / f"smoke-runs-{os.getuid()}"
+    stamp = time.strftime("%Y%m%dT%H%M%S")
+    path = parent / f"{stamp}-{os.getpid()}-{os.urandom(2).hex()}"
+    path.mkdir(parents=True, exist_ok=False)
+    _prune(parent)
+    return path
+
+
+def _prune(parent: Path) -> None:
+    import shutil
+
+    try:
+        runs = sorted(p for p in parent.iterdir() if p.is_dir())
+    except OSError:
+        return
+    cutoff = time.time() - 3600
+    for old in runs[:-KEEP_RUNS]:
+        try:
+            if old.stat().st_mtime < cutoff:
+                shutil.rmtree(old, ignore_errors=True)
+        except OSError:
+            pass
+
+
+def shard(selected: list[Selected], spec: str, durations: dict[str, float]) -> list[Selected]:
+    """The K-th of N parts: balanced by recorded durations when known, by name otherwise."""
+    m = re.fullmatch(r"(\d+)/(\d+)", spec or "")
+    if not m or not 1 <= int(m.group(1)) <= int(m.group(2)):
+        raise SmokeError(f"--shard {spec!r} is not K/N with 1 <= K <= N", hint="e.g. --shard 2/4")
+    k, n = int(m.group(1)), int(m.group(2))
+    known = [s for s in selected if s.scenario.name in durations]
+    if not known:
+        ordered = sorted(selected, key=lambda s: s.scenario.name)
+        mine = {s.scenario.name for i, s in enumerate(ordered) if i % n == k - 1}
+    else:
+        default = sum(durations[s.scenario.name] for s in known) / len(known)
+        loads = [0.0] * n
+        owner: dict[str, int] = {}
+        # Longest first onto the least loaded shard; ties broken by name so it is deterministic.
+        for s in sorted(selected, key=lambda s: (-durations.get(s.scenario.name, default), s.scenario.name)):
+            i = min(range(n), key=lambda j: (loads[j], j))
+            loads[i] += durations.get(s.scenario.name, default)
+            owner[s.scenario.name] = i
+        mine = {name for name, i in owner.items() if i == k - 1}
+    return [s for s in selected if s.scenario.name in mine]
+
+
+def human_stream(json_mode: bool):  # type: ignore[no-untyped-def]
+    return sys.stderr if json_mode else sys.stdout
+
+
+def execute(
+    manifest: Manifest,
+    selected: list[Selected],
+    args: argparse.Namespace,
+    *,
+    what: str | None = None,
+) -> int:
+    """Run the selection, report it, and turn it into an exit code.
+
+    `what` names the work for the gate's refusal ("task 'x'", "the commit");
+    None means a plain `smoke run`.
+    """
+    from smoke import report
+    from smoke.output import Out
+    from smoke.runner import Interrupted
+    from smoke.runner import Runner
+
+    settings = manifest.settings
+    jobs = args.jobs or settings.jobs
+    fail_on_skip = args.fail_on_skip or settings.fail_on_skip
+    out = Out(human_stream(args.json), args.color)
+    console = report.Console(out, manifest, len(selected))
+    out.line(out.paint(
+        f"smoke: {len(selected)} scenario(s) from {manifest.display()}, {min(jobs, len(selected))} at a time", "title"
+    ))
+    path_prefix: list[str] = []
+    extra_env: dict[str, str] = {}
+    if settings.build:
+        from smoke import build
+
+        built = build.ensure(manifest, out)
+        if built.error:
+            out.line(out.paint(f"smoke: the build failed: {built.error}", "error"))
+            for line in built.tail.splitlines():
+                out.line(f"  | {line}")
+            out.line(f"smoke gate refused {what or 'the run'}: the build failed, so no scenario can be trusted")
+            return 1
+        path_prefix = [str(built.bin_dir)]
+        extra_env["SMOKE_BUILD_DIR"] = str(built.build_dir)
+    runner = Runner(
+        manifest, jobs=jobs, run_dir=run_dir(manifest), on_result=console.on_result,
+        on_start=console.on_start, on_tick=console.tick, keep_scratch=args.keep_scratch,
+        path_prefix=path_prefix, extra_env=extra_env,
+    )
+    started = time.monotonic()
+    try:
+        results = runner.run([s.scenario for s in selected])
+    except Interrupted as e:
+        out.line(out.paint(
+            f"smoke: interrupted: {len(e.finished)} finished, {len(e.cut)} cut short"
+            + (f" ({', '.join(e.cut)})" if e.cut else "")
+            + f", {len(e.not_started)} not started; their processes were ended", "error"))
+        if args.json:
+            sys.stdout.write(report.dump_json(e.finished) + "\n")
+        raise KeyboardInterrupt from None
+    finally:
+        runner.close()
+    elapsed = time.monotonic() - started
+    console.summary(results, elapsed)
+    _record(manifest, results, getattr(args, "task", None))
+    if args.json:
+        sys.stdout.write(report.dump_json(results) + "\n")
+    if args.junit:
+        report.write_junit(args.junit, results, manifest, elapsed)
+    if any(r.blocks(fail_on_skip) for r in results):
+        if what:
+            out.line(out.paint(report.refusal(what, results, fail_on_skip), "error"))
+        return 1
+    return 0
+
+
+def _record(manifest: Manifest, results: list[Result], task: str | None) -> None:
+    from smoke import history
+
+    history.append(manifest, results, task)

@@ -1,0 +1,31 @@
+"""`smoke list`: what would run and why, without running anything."""
+from __future__ import annotations
+
+import argparse
+import json
+
+from smoke import manifest as manifest_mod
+from smoke.commands import common
+from smoke.output import Out
+from smoke.selection import select
+from smoke.selection import selection_json
+
+
+def cmd(args: argparse.Namespace) -> int:
+    manifest = manifest_mod.load(args.manifest)
+    selector = common.selector_from_args(args, manifest)
+    if selector.empty:
+        selector = type(selector)(all=True)
+    selected = select(manifest.scenarios, selector)
+    if args.json:
+        from smoke import history
+
+        print(json.dumps(selection_json(selected, history.last(manifest)), indent=2))
+        return 0
+    out = Out(color=args.color)
+    for item in selected:
+        out.line(out.paint(item.scenario.name, "bold"))
+        for why in item.reasons:
+            out.line(f"  {why}")
+    out.line(f"{len(selected)} of {len(manifest.scenarios)} scenario(s) selected")
+    return 0

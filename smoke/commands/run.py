@@ -1,0 +1,29 @@
+"""`smoke run`: run the selected scenarios and report."""
+from __future__ import annotations
+
+import argparse
+
+from smoke import history
+from smoke import manifest as manifest_mod
+from smoke.commands import common
+from smoke.errors import SmokeError
+from smoke.selection import select
+
+
+def cmd(args: argparse.Namespace) -> int:
+    manifest = manifest_mod.load(args.manifest)
+    selector = common.selector_from_args(args, manifest)
+    if selector.empty:
+        raise SmokeError("nothing selected", hint=common.nothing_selected_hint())
+    selected = select(manifest.scenarios, selector)
+    if args.shard:
+        selected = common.shard(selected, args.shard, history.durations(manifest))
+    if not selected:
+        stream = common.human_stream(args.json)
+        stream.write("smoke: no scenario matches the selection; nothing to run\n")
+        if args.json:
+            from smoke import report
+
+            print(report.dump_json([]))
+        return 0
+    return common.execute(manifest, selected, args)

@@ -1,0 +1,580 @@
+"""The manifest: where it is, its schema, and its validation.
+
+Loading and validating are separate from doing: this module reads TOML with
+the stdlib parser (fast, no formatting kept) and returns plain data. Editing
+with formatting preserved lives in `smoke.editing`.
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+from smoke.errors import ManifestError
+from smoke.errors import SmokeError
+
+NAME_RE = re.compile(r"^[A-Za-z0-9_.-]+$")
+DEFAULT_REL_PATH = "tests/smoke/manifest.toml"
+SKIP_EXIT = 77
+
+SCENARIO_KEYS = (
+    "name", "script", "run", "owners", "paths", "description",
+    "timeout_seconds", "requires", "tags", "env", "retries", "exclusive",
+    "proven_against", "proven", "expect",
+)
+STREAM_LIST_KEYS = (
+    "stdout_contains", "stdout_not_contains", "stdout_matches",
+    "stderr_contains", "stderr_not_contains", "stderr_matches",
+    "lines_in_order",
+)
+EXPECT_KEYS = ("exit_code", *STREAM_LIST_KEYS, "stdout_equals", "json", "files")
+POSITIVE_KEYS = (
+    "stdout_contains", "stdout_matches", "stdout_equals", "stderr_contains",
+    "stderr_matches", "lines_in_order", "json", "files",
+)
+JSON_CHECK_KEYS = ("path", "equals", "exists", "matches", "length")
+FILE_CHECK_KEYS = ("path", "exists", "contains", "not_contains", "matches")
+SETTINGS_KEYS = (
+    "jobs", "default_timeout_seconds", "fail_on_skip", "base_ref", "agent_env",
+    "build", "task_branch_pattern", "secret_env_patterns", "kill_grace_seconds",
+)
+DEFAULT_SECRET_PATTERNS = ("TOKEN", "SECRET", "PASSWORD", "KEY", "CREDENTIAL")
+REQUIRE_URL_RE = re.compile(r"^[a-z][a-z0-9+.-]*://\[?[^/\s:\]]+\]?(:\d+)?(/\S*)?$", re.I)
+REQUIRE_HOSTPORT_RE = re.compile(r"^\[?[A-Za-z0-9_.:-]+\]?:\d{1,5}$")
+REQUIRE_CMD_RE = re.compile(r"^cmd:\S+$")
+
+
+@dataclasses.dataclass(frozen=True)
+class Settings:
+    jobs: int = 8
+    default_timeout_seconds: float = 180
+    fail_on_skip: bool = False
+    base_ref: str = "main"
+    agent_env: tuple[str, ...] = ("WG_AGENT_ID",)
+    build: str | None = None
+    task_branch_pattern: str = r"^(?:wg|task|tasks)/(?P<task>[^/]+)$"
+    secret_env_patterns: tuple[str, ...] = DEFAULT_SECRET_PATTERNS
+    kill_grace_seconds: float = 2.0
+
+
+@dataclasses.dataclass(frozen=True)
+class Scenario:
+    name: str
+    index: int
+    line: int
+    script: str | None = None
+    run: str | None = None
+    owners: tuple[str, ...] = ()
+    paths: tuple[str, ...] = ()
+    description: str = ""
+    timeout_seconds: float | None = None
+    requires: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    env: tuple[tuple[str, str], ...] = ()
+    retries: int = 0
+    exclusive: tuple[str, ...] = ()
+    proven_against: str | None = None
+    proven: bool | None = None
+    expect: dict[str, Any] = dataclasses.field(default_factory=dict, hash=False, compare=False)
+
+    @property
+    def has_positive_assertion(self) -> bool:
+        return any(k in self.expect for k in POSITIVE_KEYS)
+
+
+@dataclasses.dataclass
+class Manifest:
+    path: Path
+    root: Path
+    settings: Settings
+    scenarios: list[Scenario]
+    warnings: list[str]
+    # Problems that block only the scenario concerned at run time (a missing
+    # script is an ERROR result there) but are errors for `smoke check`.
+    deferred: dict[str, str]
+
+    @property
+    def dir(self) -> Path:
+        return self.path.parent
+
+    def display(self) -> str:
+        try:
+            return str(self.path.relative_to(Path.cwd()))
+        except ValueError:
+            return str(self.path)
+
+    def by_name(self) -> dict[str, Scenario]:
+        return {s.name: s for s in self.scenarios}
+
+
+# ---------------------------------------------------------------- locating
+
+
+def locate(explicit: str | None, cwd: Path | None = None) -> Path:
+    """Find the manifest: flag, $SMOKE_MANIFEST, $WG_SMOKE_MANIFEST, repo default."""
+    cwd = cwd or Path.cwd()
+    for source, value in (
+        ("--manifest", explicit),
+        ("$SMOKE_MANIFEST", os.environ.get("SMOKE_MANIFEST")),
+        ("$WG_SMOKE_MANIFEST", os.environ.get("WG_SMOKE_MANIFEST")),
+    ):
+        if value:
+            path = (cwd / value).absolute()
+            if not path.is_file():
+                raise SmokeError(
+                    f"manifest {value} (from {source}) does not exist",
+                    hint="fix the path; an explicit manifest is never treated as 'nothing to gate'",
+                )
+            return path
+    from smoke import git
+
+    top = git.find_toplevel(cwd)
+    if top is None:
+        raise SmokeError(
+            "not inside a git repository and no manifest given",
+            hint="pass --manifest PATH or set SMOKE_MANIFEST",
+        )
+    path = top / DEFAULT_REL_PATH
+    if not path.is_file():
+        raise SmokeError(
+            f"no manifest at {path}",
+            hint="run 'smoke init' to create one, or pass --manifest PATH",
+        )
+    return path
+
+
+def load(explicit: str | None = None, *, cwd: Path | None = None) -> Manifest:
+    path = locate(explicit, cwd)
+    from smoke import git
+
+    root = git.find_toplevel(path.parent) or (cwd or Path.cwd())
+    return load_path(path, root)
+
+
+def load_path(path: Path, root: Path, data: bytes | None = None) -> Manifest:
+    """Parse and validate; raise ManifestError listing every problem."""
+    if data is None:
+        try:
+            data = path.read_bytes()
+        except OSError as e:
+            raise SmokeError(f"cannot read manifest: {e.strerror}", path=str(path)) from None
+    return _Validator(path, root, data).run()
+
+
+def parse_toml(data: bytes, display: str) -> tuple[str, dict[str, Any]]:
+    """Decode and parse; syntax errors become one line with line and column."""
+    import tomllib
+
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = data[: e.start].count(b"\n") + 1
+        raise ManifestError(
+            [f"{display}:{line}: manifest is not UTF-8 (byte 0x{data[e.start]:02x}); save it as UTF-8"]
+        ) from None
+    try:
+        return text, tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        msg = str(e)
+        m = re.search(r"\(at line (\d+), column (\d+)\)", msg)
+        where = f"{m.group(1)}:{m.group(2)}" if m else "1"
+        msg = re.sub(r"\s*\(at (line \d+, column \d+|end of document)\)", "", msg)
+        if not m and "end of document" in str(e):
+            where = str(text.count("\n") + 1)
+        raise ManifestError([f"{display}:{where}: TOML syntax error: {msg}"]) from None
+
+
+# ---------------------------------------------------------------- line map
+
+
+_HEADER_RE = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
+_KEY_RE = re.compile(r"""^\s*("[^"]*"|'[^']*'|[A-Za-z0-9_-]+)\s*(?:\.\s*[A-Za-z0-9_"'-]+\s*)*=""")
+
+
+class LineMap:
+    """Where each scenario and key starts, for messages (tomllib keeps no positions)."""
+
+    def __init__(self, text: str) -> None:
+        self.scenario_lines: list[int] = []
+        self.keys: dict[tuple[int, str], int] = {}
+        self.settings_keys: dict[str, int] = {}
+        self.settings_line = 0
+        table = ""
+        in_multiline: str | None = None
+        for n, raw in enumerate(text.splitlines(), 1):
+            if in_multiline:
+                if raw.count(in_multiline) % 2 == 1:
+                    in_multiline = None
+                continue
+            h = _HEADER_RE.match(raw)
+            if h and not raw.lstrip().startswith("[" + "\"") and "=" not in raw.split("]")[0]:
+                table = h.group(2).replace(" ", "")
+                if h.group(1) == "[[" and table == "scenario":
+                    self.scenario_lines.append(n)
+                elif table == "settings":
+                    self.settings_line = n
+                elif table.startswith("scenario.") and self.scenario_lines:
+                    self.keys.setdefault((len(self.scenario_lines) - 1, table[len("scenario."):]), n)
+                continue
+            k = _KEY_RE.match(raw)
+            if k:
+                key = k.group(1).strip("\"'")
+                if table == "settings":
+                    self.settings_keys.setdefault(key, n)
+                elif table.startswith("scenario") and self.scenario_lines:
+                    sub = table[len("scenario."):] if table != "scenario" else ""
+                    full = f"{sub}.{key}" if sub else key
+                    self.keys.setdefault((len(self.scenario_lines) - 1, full), n)
+                for quote in ('"""', "'''"):
+                    if raw.count(quote) % 2 == 1:
+                        in_multiline = quote
+
+    def scenario(self, index: int) -> int:
+        if 0 <= index < len(self.scenario_lines):
+            return self.scenario_lines[index]
+        return 1
+
+    def key(self, index: int, key: str) -> int:
+        while key:
+            if (index, key) in self.keys:
+                return self.keys[(index, key)]
+            key = key.rpartition(".")[0]
+        return self.scenario(index)
+
+
+# ---------------------------------------------------------------- validation
+
+
+def _type_name(value: Any) -> str:
+    return {
+        bool: "a boolean", int: "an integer", float: "a number", str: "a string",
+        list: "an array", dict: "a table",
+    }.get(type(value), type(value).__name__)
+
+
+def did_you_mean(key: str, known: tuple[str, ...]) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+    if not close:
+        for k in known:
+            if k.startswith(key) or key.startswith(k):
+                close = [k]
+                break
+    return f"did you mean '{close[0]}'?" if close else f"known keys: {', '.join(known)}"
+
+
+def valid_requirement(req: str) -> bool:
+    return bool(REQUIRE_CMD_RE.match(req) or REQUIRE_URL_RE.match(req) or REQUIRE_HOSTPORT_RE.match(req))
+
+
+class _Validator:
+    def __init__(self, path: Path, root: Path, data: bytes) -> None:
+        self.path = path
+        self.root = root
+        self.display = _display(path)
+        self.text, self.doc = parse_toml(data, self.display)
+        self.lines = LineMap(self.text)
+        self.errors: list[str] = []
+        self.warnings: list[str] = []
+        self.deferred: dict[str, str] = {}
+
+    # -- reporting helpers
+    def _err(self, line: int, where: str, msg: str) -> None:
+        self.errors.append(f"{self.display}:{line}: {where}{msg}")
+
+    def _sc_err(self, i: int, name: str, key: str, msg: str) -> None:
+        label = f"scenario '{name}'" if name else f"scenario #{i + 1}"
+        keypart = f" key '{key}'" if key else ""
+        self._err(self.lines.key(i, key) if key else self.lines.scenario(i), f"{label}{keypart}: ", msg)
+
+    def run(self) -> Manifest:
+        for key in self.doc:
+            if key not in ("scenario", "settings"):
+                self._err(1, "", f"unknown top-level key '{key}' ({did_you_mean(key, ('scenario', 'settings'))})")
+        settings = self._settings(self.doc.get("settings", {}))
+        raw = self.doc.get("scenario", [])
+        scenarios: list[Scenario] = []
+        if not isinstance(raw, list) or not all(isinstance(s, dict) for s in raw):
+            self._err(1, "", "'scenario' must be an array of tables: write each one under a [[scenario]] header")
+            raw = []
+        seen: dict[str, int] = {}
+        for i, entry in enumerate(raw):
+            sc = self._scenario(i, entry)
+            if sc is None:
+                continue
+            if sc.name in seen:
+                self._sc_err(i, sc.name, "name", f"duplicate name (first defined on line {seen[sc.name]}); names must be unique")
+                continue
+            seen[sc.name] = sc.line
+            scenarios.append(sc)
+        if self.errors:
+            raise ManifestError(self.errors)
+        return Manifest(self.path, self.root, settings, scenarios, self.warnings, self.deferred)
+
+    # -- settings
+    def _settings(self, raw: Any) -> Settings:
+        line = self.lines.settings_line or 1
+        if not isinstance(raw, dict):
+            self._err(line, "", "'settings' must be a table: write it as [settings]")
+            return Settings()
+        values: dict[str, Any] = {}
+        for key, value in raw.items():
+            kline = self.lines.settings_keys.get(key, line)
+            where = f"settings key '{key}': "
+            if key not in SETTINGS_KEYS:
+                self._err(kline, where, f"unknown key ({did_you_mean(key, SETTINGS_KEYS)})")
+                continue
+            problem = _check_setting(key, value)
+            if problem:
+                self._err(kline, where, problem)
+                continue
+            values[key] = tuple(value) if isinstance(value, list) else value
+        return Settings(**values)
+
+    # -- one scenario
+    def _scenario(self, i: int, raw: dict[str, Any]) -> Scenario | None:
+        name = raw.get("name")
+        label = name if isinstance(name, str) else ""
+        start = len(self.errors)
+        for key in raw:
+            if key not in SCENARIO_KEYS:
+                self._sc_err(i, label, key, f"unknown key ({did_you_mean(key, SCENARIO_KEYS)})")
+        if name is None:
+            self._sc_err(i, "", "", "missing 'name'")
+        elif not isinstance(name, str) or not NAME_RE.match(name):
+            self._sc_err(i, label, "name", f"invalid name {name!r}: use letters, digits, '_', '.', '-'")
+        fields: dict[str, Any] = {}
+        for key in ("script", "run", "description", "proven_against"):
+            if key in raw:
+                if not isinstance(raw[key], str):
+                    self._sc_err(i, label, key, f"must be a string, not {_type_name(raw[key])}")
+                else:
+                    fields[key] = raw[key]
+        for key in ("owners", "paths", "requires", "tags", "exclusive"):
+            if key in raw:
+                value = raw[key]
+                if isinstance(value, str):
+                    value = [value]
+                if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                    self._sc_err(i, label, key, "must be an array of strings")
+                else:
+                    fields[key] = tuple(value)
+        if "proven" in raw:
+            if not isinstance(raw["proven"], bool):
+                self._sc_err(i, label, "proven", "must be true or false")
+            else:
+                fields["proven"] = raw["proven"]
+        if "timeout_seconds" in raw:
+            t = raw["timeout_seconds"]
+            if isinstance(t, bool) or not isinstance(t, (int, float)):
+                self._sc_err(i, label, "timeout_seconds", f"must be a number of seconds, not {_type_name(t)}")
+            elif not t > 0 or t != t or t == float("inf"):
+                self._sc_err(i, label, "timeout_seconds", f"must be greater than 0 (got {t}); a scenario always has a finite timeout")
+            else:
+                fields["timeout_seconds"] = t
+        if "retries" in raw:
+            r = raw["retries"]
+            if isinstance(r, bool) or not isinstance(r, int) or r < 0:
+                self._sc_err(i, label, "retries", "must be a whole number >= 0")
+            else:
+                fields["retries"] = r
+        if "env" in raw:
+            env = raw["env"]
+            if not isinstance(env, dict) or not all(isinstance(v, (str, int, float, bool)) for v in env.values()):
+                self._sc_err(i, label, "env", "must be a table of NAME = \"value\"")
+            else:
+                fields["env"] = tuple((k, _env_str(v)) for k, v in env.items())
+        has_script, has_run = "script" in raw, "run" in raw
+        if has_script and has_run:
+            self._sc_err(i, label, "run", "has both 'script' and 'run'; keep one")
+        elif not has_script and not has_run:
+            self._sc_err(i, label, "", "has neither 'script' nor 'run'; say what to execute")
+        elif has_run and isinstance(raw["run"], str) and not raw["run"].strip():
+            self._sc_err(i, label, "run", "is empty")
+        if isinstance(fields.get("script"), str):
+            self._check_script(i, label, fields["script"])
+        for req in fields.get("requires", ()):
+            if not valid_requirement(req):
+                self._sc_err(i, label, "requires", f"{req!r} is not a URL (https://host:port), host:port, or cmd:NAME")
+        for pat in fields.get("paths", ()):
+            problem = glob_problem(pat)
+            if problem:
+                self._sc_err(i, label, "paths", f"{pat!r}: {problem}")
+        expect: dict[str, Any] = {}
+        if "expect" in raw:
+            expect = self._expect(i, label, raw["expect"])
+        if len(self.errors) > start or not isinstance(name, str):
+            return None
+        return Scenario(name=name, index=i, line=self.lines.scenario(i), expect=expect, **fields)
+
+    def _check_script(self, i: int, label: str, script: str) -> None:
+        if not script.strip():
+            self._sc_err(i, label, "script", "is empty")
+            return
+        full = (self.path.parent / script).resolve()
+        try:
+            full.relative_to(self.root.resolve())
+        except ValueError:
+            self._sc_err(i, label, "script", f"{script!r} leaves the repository ({self.root}); keep scripts inside it")
+            return
+        if not full.is_file():
+            line = self.lines.key(i, "script")
+            self.deferred[label] = (
+                f"{self.display}:{line}: scenario '{label}' key 'script': {script} does not exist"
+                f" (looked for {full})"
+            )
+
+    def _expect(self, i: int, label: str, raw: Any) -> dict[str, Any]:
+        if not isinstance(raw, dict):
+            self._sc_err(i, label, "expect", "must be a table: write it as [scenario.expect]")
+            return {}
+        out: dict[str, Any] = {}
+        for key, value in raw.items():
+            k = f"expect.{key}"
+            if key not in EXPECT_KEYS:
+                self._sc_err(i, label, k, f"unknown key ({did_you_mean(key, EXPECT_KEYS)})")
+            elif key == "exit_code":
+                codes = value if isinstance(value, list) else [value]
+                if not codes or not all(isinstance(c, int) and not isinstance(c, bool) for c in codes):
+                    self._sc_err(i, label, k, "must be an integer or a non-empty array of integers")
+                else:
+                    out[key] = tuple(codes)
+            elif key == "stdout_equals":
+                if not isinstance(value, str):
+                    self._sc_err(i, label, k, f"must be a string, not {_type_name(value)}")
+                else:
+                    out[key] = value
+            elif key in STREAM_LIST_KEYS:
+                items = [value] if isinstance(value, str) else value
+                if not isinstance(items, list) or not all(isinstance(v, str) for v in items):
+                    self._sc_err(i, label, k, "must be a string or an array of strings")
+                elif not items:
+                    self._sc_err(i, label, k, "is empty and asserts nothing; add text or remove the key")
+                else:
+                    if key.endswith("_matches"):
+                        for pattern in items:
+                            problem = regex_problem(pattern)
+                            if problem:
+                                self._sc_err(i, label, k, f"regex {pattern!r} does not compile: {problem}")
+                    out[key] = tuple(items)
+            elif key == "json":
+                checks = self._checks(i, label, k, value, JSON_CHECK_KEYS, ("equals", "exists", "matches", "length"))
+                if checks is not None:
+                    out[key] = checks
+            elif key == "files":
+                checks = self._checks(i, label, k, value, FILE_CHECK_KEYS, ("exists", "contains", "not_contains", "matches"))
+                if checks is not None:
+                    out[key] = checks
+        return out
+
+    def _checks(
+        self, i: int, label: str, k: str, value: Any, keys: tuple[str, ...], verbs: tuple[str, ...]
+    ) -> tuple[dict[str, Any], ...] | None:
+        if isinstance(value, dict):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+            self._sc_err(i, label, k, "must be an array of tables like { path = \"...\", ... }")
+            return None
+        if not value:
+            self._sc_err(i, label, k, "is empty and asserts nothing; add a check or remove the key")
+            return None
+        start = len(self.errors)
+        for n, check in enumerate(value):
+            where = f"{k}[{n}]"
+            for ck in check:
+                if ck not in keys:
+                    self._sc_err(i, label, k, f"{where}: unknown key '{ck}' ({did_you_mean(ck, keys)})")
+            path = check.get("path")
+            if not isinstance(path, str) or not path:
+                self._sc_err(i, label, k, f"{where}: needs a 'path' string")
+            elif k == "expect.json":
+                from smoke.expect import JsonPathError
+                from smoke.expect import parse_json_path
+
+                try:
+                    parse_json_path(path)
+                except JsonPathError as e:
+                    self._sc_err(i, label, k, f"{where}: {e}")
+            if not any(v in check for v in verbs):
+                self._sc_err(i, label, k, f"{where}: asserts nothing; add one of {', '.join(verbs)}")
+            if "exists" in check and not isinstance(check["exists"], bool):
+                self._sc_err(i, label, k, f"{where}: 'exists' must be true or false")
+            if "length" in check and (isinstance(check["length"], bool) or not isinstance(check["length"], int)):
+                self._sc_err(i, label, k, f"{where}: 'length' must be an integer")
+            for lk in ("contains", "not_contains", "matches"):
+                if lk not in check:
+                    continue
+                items = check[lk] if isinstance(check[lk], list) else [check[lk]]
+                if not items or not all(isinstance(s, str) for s in items):
+                    self._sc_err(i, label, k, f"{where}: '{lk}' must be a string or a non-empty array of strings")
+                    continue
+                if lk == "matches":
+                    for pattern in items:
+                        problem = regex_problem(pattern)
+                        if problem:
+                            self._sc_err(i, label, k, f"{where}: regex {pattern!r} does not compile: {problem}")
+        if len(self.errors) > start:
+            return None
+        return tuple(dict(c) for c in value)
+
+
+def _check_setting(key: str, value: Any) -> str | None:
+    if key in ("jobs",):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            return "must be a whole number >= 1"
+    elif key in ("default_timeout_seconds", "kill_grace_seconds"):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0 or value == float("inf"):
+            return "must be a number of seconds greater than 0"
+    elif key == "fail_on_skip":
+        if not isinstance(value, bool):
+            return "must be true or false"
+    elif key in ("base_ref", "build"):
+        if not isinstance(value, str) or not value.strip():
+            return "must be a non-empty string"
+    elif key == "task_branch_pattern":
+        if not isinstance(value, str):
+            return "must be a string (a regex with a group named 'task')"
+        problem = regex_problem(value)
+        if problem:
+            return f"regex does not compile: {problem}"
+        if "(?P<task>" not in value:
+            return "needs a group named 'task', e.g. ^wg/(?P<task>[^/]+)$"
+    elif key in ("agent_env", "secret_env_patterns"):
+        if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+            return "must be an array of non-empty strings"
+    return None
+
+
+def regex_problem(pattern: str) -> str | None:
+    try:
+        re.compile(pattern)
+    except re.error as e:
+        return str(e)
+    except (OverflowError, RecursionError, ValueError) as e:
+        return str(e) or type(e).__name__
+    return None
+
+
+def glob_problem(pattern: str) -> str | None:
+    body = pattern[1:] if pattern.startswith("!") else pattern
+    if not body.strip():
+        return "empty pattern"
+    if body.count("[") != body.count("]"):
+        return "unbalanced '[' in the glob"
+    return None
+
+
+def _env_str(value: Any) -> str:
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    return str(value)
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)

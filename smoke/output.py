@@ -1,0 +1,62 @@
+"""Terminal output: the only place that knows about colour and escape codes."""
+from __future__ import annotations
+
+import os
+import sys
+from typing import TextIO
+
+_COLORS = {
+    "pass": "GREEN", "flaky": "YELLOW", "skip": "YELLOW", "fail": "RED",
+    "timeout": "RED", "error": "RED", "bold": "BRIGHT", "dim": "DIM", "warn": "YELLOW",
+    "title": "CYAN",
+}
+
+
+def use_color(setting: str, stream: TextIO) -> bool:
+    if setting == "always":
+        return True
+    if setting == "never":
+        return False
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return stream.isatty() and os.environ.get("TERM") != "dumb"
+
+
+class Out:
+    """Writes lines to one stream, coloured when enabled."""
+
+    def __init__(self, stream: TextIO | None = None, color: str = "auto") -> None:
+        self.stream = stream or sys.stdout
+        self.color = use_color(color, self.stream)
+        self.isatty = self.stream.isatty()
+        self._codes: dict[str, str] = {}
+        if self.color:
+            import colorama
+
+            if sys.platform == "win32":
+                colorama.just_fix_windows_console()
+            for key, name in _COLORS.items():
+                style = getattr(colorama.Style, name, None)
+                self._codes[key] = style if style is not None else getattr(colorama.Fore, name)
+            self._codes["reset"] = colorama.Style.RESET_ALL
+
+    def paint(self, text: str, kind: str) -> str:
+        if not self.color or kind not in self._codes:
+            return text
+        return f"{self._codes[kind]}{text}{self._codes['reset']}"
+
+    def line(self, text: str = "") -> None:
+        self.stream.write(text + "\n")
+        self.stream.flush()
+
+    def raw(self, text: str) -> None:
+        self.stream.write(text)
+        self.stream.flush()
+
+
+def err(message: str) -> None:
+    """A one-line message on stderr, for errors and warnings."""
+    sys.stderr.write(message + "\n")
+    sys.stderr.flush()

@@ -1,0 +1,141 @@
+"""Which scenarios protect a piece of work, and why. Pure: data in, data out."""
+from __future__ import annotations
+
+import bisect
+import dataclasses
+import re
+from collections.abc import Iterable
+from collections.abc import Sequence
+from typing import Any
+
+from smoke.errors import SmokeError
+from smoke.git import Change
+from smoke.manifest import Scenario
+from smoke.manifest import did_you_mean
+
+_GLOB_CHARS = re.compile(r"[*?\[\\]")
+
+
+@dataclasses.dataclass
+class Selected:
+    scenario: Scenario
+    reasons: list[str]
+
+
+@dataclasses.dataclass(frozen=True)
+class Selector:
+    names: tuple[str, ...] = ()
+    all: bool = False
+    owners: tuple[str, ...] = ()  # task ids whose owned scenarios are selected
+    tags: tuple[str, ...] = ()
+    changes: tuple[Change, ...] | None = None  # None: no path-based selection
+
+    @property
+    def empty(self) -> bool:
+        return not (self.names or self.all or self.owners or self.tags or self.changes is not None)
+
+
+def select(scenarios: Sequence[Scenario], sel: Selector) -> list[Selected]:
+    """Union of names, --all, owners and changed paths; --tag filters that union
+    when anything else selects, and selects on its own otherwise."""
+    reasons: dict[str, list[str]] = {}
+    known = {s.name for s in scenarios}
+    for name in sel.names:
+        if name not in known:
+            raise SmokeError(
+                f"no scenario named '{name}'",
+                hint=did_you_mean(name, tuple(sorted(known))) if known else "the manifest has no scenarios",
+            )
+        reasons.setdefault(name, []).append("named")
+    for s in scenarios:
+        if sel.all:
+            reasons.setdefault(s.name, []).append("all")
+        for owner in sel.owners:
+            if owner in s.owners:
+                reasons.setdefault(s.name, []).append(f"owner: {owner}")
+    if sel.changes:
+        for name, why in match_paths(scenarios, sel.changes).items():
+            reasons.setdefault(name, []).extend(why)
+    others = bool(sel.names or sel.all or sel.owners or sel.changes is not None)
+    chosen: list[Selected] = []
+    for s in scenarios:
+        if sel.tags:
+            hit = [t for t in sel.tags if t in s.tags]
+            if not hit or (others and s.name not in reasons):
+                continue
+            reasons.setdefault(s.name, []).append(f"tag: {hit[0]}")
+        if s.name in reasons:
+            chosen.append(Selected(s, reasons[s.name]))
+    return chosen
+
+
+def match_paths(scenarios: Iterable[Scenario], changes: Sequence[Change]) -> dict[str, list[str]]:
+    """For each scenario whose `paths` match a changed file, the first match as a reason.
+
+    Each scenario's patterns compile once, and only files under a pattern's
+    literal prefix are tried, so thousands of scenarios against tens of
+    thousands of files stay fast.
+    """
+    with_paths = [s for s in scenarios if s.paths]
+    if not with_paths or not changes:
+        return {}
+    from pathspec import GitIgnoreSpec
+
+    origin: dict[str, str] = {}
+    for c in changes:
+        origin.setdefault(c.path, c.origin)
+    files = sorted(origin)
+    found: dict[str, list[str]] = {}
+    for s in with_paths:
+        spec = GitIgnoreSpec.from_lines(s.paths)
+        for f in _candidates(files, s.paths):
+            result = spec.check_file(f)
+            if result.include:
+                pattern = s.paths[result.index] if result.index is not None else "?"
+                why = f"path: {f} matches {pattern}"
+                if origin[f].startswith("commit "):
+                    why += f" ({origin[f]})"
+                found[s.name] = [why]
+                break
+    return found
+
+
+def _candidates(files: list[str], patterns: Sequence[str]) -> Iterable[str]:
+    prefixes: set[str] = set()
+    for p in patterns:
+        if p.startswith("!"):
+            continue
+        prefix = literal_prefix(p)
+        if prefix == "":
+            return files
+        prefixes.add(prefix)
+    out: list[str] = []
+    for prefix in sorted(prefixes):
+        i = bisect.bisect_left(files, prefix)
+        while i < len(files) and files[i].startswith(prefix):
+            out.append(files[i])
+            i += 1
+    return sorted(set(out))
+
+
+def literal_prefix(pattern: str) -> str:
+    """The directory part a file must start with to match; '' if it may be anywhere."""
+    body = pattern.lstrip("/") if pattern.startswith("/") else pattern
+    anchored = pattern.startswith("/") or "/" in pattern.rstrip("/")
+    if not anchored:
+        return ""
+    m = _GLOB_CHARS.search(body)
+    head = body[: m.start()] if m else body
+    if m is None:
+        return head  # a plain path: the file itself or everything under it
+    return head[: head.rfind("/") + 1]
+
+
+def selection_json(selected: Sequence[Selected], last: dict[str, Any] | None = None) -> dict[str, Any]:
+    rows = []
+    for item in selected:
+        row: dict[str, Any] = {"name": item.scenario.name, "reasons": item.reasons}
+        if last is not None and item.scenario.name in last:
+            row["last"] = last[item.scenario.name]
+        rows.append(row)
+    return {"version": 1, "scenarios": rows}
