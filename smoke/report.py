@@ -80,7 +80,7 @@ class Console:
     def status_line(self, r: Result) -> str:
         label = LABELS[r.status]
         dur = f"{r.duration_s:.2f}s"
-        dots = "." * max(3, WIDTH - len(r.name) - len(label) - len(dur) - 2)
+        dots = "." * max(3, WIDTH - len(r.name) - len(label) - len(dur) - 1)
         return f"{r.name}{self.out.paint(dots, 'dim')}{self.out.paint(label, r.status)} {dur}"
 
     def block(self, r: Result) -> list[str]:
