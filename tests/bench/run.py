@@ -1,0 +1,175 @@
+"""Benchmarks for smoke-gate, each printed as a ratio against a baseline
+measured in the same run (the machines are shared and noisy).
+
+    python tests/bench/run.py            # everything
+    python tests/bench/run.py noop add   # some of: noop parallel list add trivial
+
+It builds its own synthetic repositories in a temporary folder and removes them.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+BIN = Path(sys.executable).parent / "smoke"
+SMOKE = str(BIN) if BIN.exists() else (shutil.which("smoke") or "smoke")
+ENV = {
+    **{k: v for k, v in os.environ.items() if not k.startswith(("SMOKE_", "WG_", "GIT_"))},
+    "GIT_AUTHOR_NAME": "bench", "GIT_AUTHOR_EMAIL": "bench@example.com",
+    "GIT_COMMITTER_NAME": "bench", "GIT_COMMITTER_EMAIL": "bench@example.com",
+    "NO_COLOR": "1",
+}
+TARGETS = {
+    "noop": "within 6x a bare interpreter start",
+    "parallel": "at least 10x faster than the serial sum",
+    "list2k": "within 0.5 s",
+    "list10k": "within 2.5 s",
+    "add": "within 0.5 s",
+    "trivial": "within 3x the shell loop",
+}
+
+
+def sh(cmd: list[str], cwd: Path, check: bool = True, input: str | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(cmd, cwd=cwd, env=ENV, capture_output=True, text=True, check=check, input=input)
+
+
+def timed(fn: Callable[[], object], repeat: int) -> float:
+    """Median wall time of `repeat` calls, after one warm-up."""
+    fn()
+    samples = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        samples.append(time.perf_counter() - t)
+    return statistics.median(samples)
+
+
+def make_repo(path: Path, manifest: str, files: dict[str, str] | None = None) -> Path:
+    path.mkdir(parents=True)
+    sh(["git", "init", "-q", "-b", "main"], path)
+    (path / "tests/smoke").mkdir(parents=True)
+    (path / "tests/smoke/manifest.toml").write_text(manifest)
+    for rel, text in (files or {}).items():
+        (path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (path / rel).write_text(text)
+    sh(["git", "add", "-A"], path)
+    sh(["git", "commit", "-qm", "init", "--no-verify"], path)
+    return path
+
+
+def scenarios_toml(n: int, run: str = "true", paths: bool = True) -> str:
+    out = ["# synthetic manifest\n[settings]\njobs = 8\n"]
+    for i in range(n):
+        out.append(
+            f'\n[[scenario]]\nname = "s{i:05d}"\nrun = "{run}"\nowners = ["task-{i % 97}"]\n'
+            + (f'paths = ["src/mod{i:05d}/**", "!src/mod{i:05d}/docs/**"]\n' if paths else "")
+            + 'description = "synthetic"\ntimeout_seconds = 30\n'
+            + "[scenario.expect]\nexit_code = 0\n"
+        )
+    return "".join(out)
+
+
+def row(label: str, value: str, ratio: str, target: str) -> None:
+    print(f"{label:<44} {value:>10} {ratio:>12}   target: {target}")
+
+
+# ------------------------------------------------------------ the benchmarks
+
+
+def bench_noop(tmp: Path) -> None:
+    repo = make_repo(tmp / "noop", scenarios_toml(108))
+    (repo / "docs").mkdir()
+    (repo / "docs/readme.md").write_text("x\n")
+    sh(["git", "add", "docs/readme.md"], repo)
+    base = timed(lambda: sh([sys.executable, "-I", "-S", "-c", "pass"], repo), 15)
+    gate = timed(lambda: sh([SMOKE, "gate", "--stage", "pre-commit", "docs/readme.md"], repo), 15)
+    out = sh([SMOKE, "gate", "--stage", "pre-commit", "docs/readme.md"], repo).stdout
+    assert "nothing to run" in out, out
+    row("no-op gate, 108 scenarios", f"{gate * 1000:.0f} ms", f"{gate / base:.1f}x interp", TARGETS["noop"])
+    print(f"{'':<44} {'':>10} {'':>12}   (bare interpreter: {base * 1000:.0f} ms)")
+
+
+def bench_parallel(tmp: Path) -> None:
+    repo = make_repo(tmp / "parallel", scenarios_toml(40, run="sleep 0.4", paths=False))
+    t = time.perf_counter()
+    res = sh([SMOKE, "run", "--all", "-j", "40", "--json"], repo, check=False)
+    wall = time.perf_counter() - t
+    doc = json.loads(res.stdout)
+    assert doc["summary"]["pass"] == 40, res.stderr
+    serial = sum(r["duration_s"] for r in doc["results"])
+    row("40 x sleep 0.4 at -j 40", f"{wall:.2f} s", f"{serial / wall:.1f}x faster", TARGETS["parallel"])
+    print(f"{'':<44} {'':>10} {'':>12}   (serial sum of scenario times: {serial:.2f} s)")
+
+
+def bench_list(tmp: Path, n: int, changed: int) -> None:
+    repo = make_repo(tmp / f"list{n}", scenarios_toml(n))
+    # Uncommitted changes spread over many modules: tens of thousands of files at 10k.
+    for i in range(changed):
+        d = repo / "src" / f"mod{(i * 7) % (n * 2):05d}"
+        d.mkdir(parents=True, exist_ok=True)
+        (d / f"f{i}.txt").write_text("x")
+    base = timed(lambda: sh([sys.executable, "-I", "-S", "-c", "pass"], repo), 5)
+    took = timed(lambda: sh([SMOKE, "list", "--task", "task-3", "--json"], repo), 3)
+    doc = json.loads(sh([SMOKE, "list", "--task", "task-3", "--json"], repo).stdout)
+    key = "list2k" if n == 2000 else "list10k"
+    row(f"list --task, {n} scenarios, {changed} changed files", f"{took:.2f} s",
+        f"{took / base:.0f}x interp", TARGETS[key])
+    print(f"{'':<44} {'':>10} {'':>12}   ({len(doc['scenarios'])} selected)")
+
+
+def bench_add(tmp: Path) -> None:
+    repo = make_repo(tmp / "add", scenarios_toml(2000))
+    base = timed(lambda: sh([sys.executable, "-I", "-S", "-c", "pass"], repo), 5)
+    counter = iter(range(10**6))
+
+    def add() -> None:
+        i = next(counter)
+        res = sh([SMOKE, "add", f"added_{i}", "--owner", "t", "--run", "echo ok", "--contains", "ok"], repo, check=False)
+        if res.returncode != 0:
+            raise SystemExit(f"smoke add failed: {res.stderr}")
+
+    took = timed(add, 5)
+    row("add to a 2000-scenario manifest", f"{took:.2f} s", f"{took / base:.0f}x interp", TARGETS["add"])
+
+
+def bench_trivial(tmp: Path) -> None:
+    repo = make_repo(tmp / "trivial", scenarios_toml(300, run="echo ok", paths=False))
+    loop = "for i in $(seq 300); do bash -c 'echo ok' > /dev/null; done"
+    base = timed(lambda: sh(["bash", "-c", loop], repo), 3)
+    took = timed(lambda: sh([SMOKE, "run", "--all", "-j", "2"], repo), 3)
+    row("300 trivial scenarios at -j 2", f"{took:.2f} s", f"{took / base:.1f}x loop", TARGETS["trivial"])
+    print(f"{'':<44} {'':>10} {'':>12}   (shell loop: {base:.2f} s)")
+
+
+BENCHES: dict[str, Callable[[Path], None]] = {
+    "noop": bench_noop,
+    "parallel": bench_parallel,
+    "list": lambda tmp: (bench_list(tmp, 2000, 2000), bench_list(tmp, 10000, 20000)),
+    "add": bench_add,
+    "trivial": bench_trivial,
+}
+
+
+def main(argv: list[str]) -> int:
+    chosen = argv or list(BENCHES)
+    unknown = [c for c in chosen if c not in BENCHES]
+    if unknown:
+        print(f"unknown benchmark(s) {unknown}; choose from {list(BENCHES)}", file=sys.stderr)
+        return 2
+    print(f"smoke-gate benchmarks ({os.cpu_count()} cores, {SMOKE})")
+    with tempfile.TemporaryDirectory(prefix="smoke-bench-") as tmp:
+        for name in chosen:
+            BENCHES[name](Path(tmp))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

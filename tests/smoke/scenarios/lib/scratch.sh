@@ -1,0 +1,26 @@
+# Sourced by this project's own scenarios: a clean environment and a scratch
+# git repository for the installed `smoke` command to work on.
+set -uo pipefail
+
+# Nothing from the caller may steer the smoke under test: not a manifest, a
+# task, an agent marker, or the variables git sets while it runs a hook.
+unset SMOKE_MANIFEST WG_SMOKE_MANIFEST SMOKE_TASK WG_TASK_ID WG_AGENT_ID \
+      SMOKE_AGENT_OVERRIDE WG_SMOKE_AGENT_OVERRIDE SMOKE_ALLOW_SHRINK \
+      GIT_DIR GIT_WORK_TREE GIT_INDEX_FILE GIT_PREFIX GIT_OBJECT_DIRECTORY \
+      PRE_COMMIT_FROM_REF PRE_COMMIT_TO_REF NO_COLOR FORCE_COLOR
+export GIT_AUTHOR_NAME=smoke GIT_AUTHOR_EMAIL=smoke@example.com
+export GIT_COMMITTER_NAME=smoke GIT_COMMITTER_EMAIL=smoke@example.com
+
+# new_repo DIR: an initialised repository with one commit; the shell moves into it.
+new_repo() {
+  mkdir -p "$1" && cd "$1" || exit 1
+  git init -q -b main
+  echo "scratch repository" > README
+  git add README && git commit -qm "initial" --no-verify
+}
+
+# manifest: the manifest text from stdin into tests/smoke/manifest.toml.
+manifest() {
+  mkdir -p tests/smoke
+  cat > tests/smoke/manifest.toml
+}
