@@ -76,19 +76,23 @@ def match_paths(scenarios: Iterable[Scenario], changes: Sequence[Change]) -> dic
     literal prefix are tried, so thousands of scenarios against tens of
     thousands of files stay fast.
     """
-    with_paths = [s for s in scenarios if s.paths]
-    if not with_paths or not changes:
+    if not changes:
         return {}
-    from pathspec import GitIgnoreSpec
-
     origin: dict[str, str] = {}
     for c in changes:
         origin.setdefault(c.path, c.origin)
     files = sorted(origin)
+    # Only scenarios with a file under one of their patterns' prefixes need
+    # pathspec at all; a gate where nothing is at stake never imports it.
+    todo = [(s, cands) for s in scenarios if s.paths for cands in [_candidates(files, s.paths)] if cands]
+    if not todo:
+        return {}
+    from pathspec import GitIgnoreSpec
+
     found: dict[str, list[str]] = {}
-    for s in with_paths:
+    for s, cands in todo:
         spec = GitIgnoreSpec.from_lines(s.paths)
-        for f in _candidates(files, s.paths):
+        for f in cands:
             result = spec.check_file(f)
             if result.include:
                 pattern = s.paths[result.index] if result.index is not None else "?"
@@ -100,7 +104,7 @@ def match_paths(scenarios: Iterable[Scenario], changes: Sequence[Change]) -> dic
     return found
 
 
-def _candidates(files: list[str], patterns: Sequence[str]) -> Iterable[str]:
+def _candidates(files: list[str], patterns: Sequence[str]) -> list[str]:
     prefixes: set[str] = set()
     for p in patterns:
         if p.startswith("!"):
