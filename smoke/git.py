@@ -3,13 +3,17 @@
 Plumbing queries on the gate's hot path (changed files, merge-bases, a
 commit's files) run `git` directly: importing GitPython alone costs ~90 ms,
 more than a no-op gate is allowed to take. Work that needs object access
-(reading a file at a ref, worktrees) uses GitPython, imported only there.
+(reading a file at a ref) uses GitPython, imported only there. Temporary
+worktrees also run `git` directly: subprocess.run kills the child when Ctrl-C
+interrupts it, so cleanup never races a half-finished `worktree add`.
 """
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import os
 import re
+import stat
 import subprocess
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -128,10 +132,12 @@ def uncommitted_files(root: Path) -> list[Change]:
 
 def range_files(root: Path, base: str, tip: str) -> list[Change]:
     """Files changed from base to tip; a null base (a new branch) means every
-    commit of tip that no remote ref has yet."""
+    commit of tip that no remote-tracking ref has yet."""
     if not base or base == NULL_SHA:
         out = _run(root, "log", "--no-renames", "--name-only", "-z", "--format=%x01%h %s", tip, "--not", "--remotes")
         return _parse_log(out)
+    # Three dots: what tip brings since it forked from base, so a force-push
+    # over unrelated remote work selects by our side only.
     out = _run(root, "diff", "--name-only", "-z", "--no-renames", f"{base}...{tip}")
     label = f"range {base[:7]}..{tip[:7]}"
     return [Change(p, label) for p in _nul_list(out)]
@@ -143,8 +149,10 @@ def _parse_log(out: str) -> list[Change]:
         if not block.strip("\0\n"):
             continue
         head, _, files = block.partition("\n")
+        # With -z the header line ends in NUL before the newline.
+        subject = head.strip("\0\n ")
         for path in _nul_list(files.replace("\n", "\0")):
-            changes.append(Change(path, f"commit {head.strip()}"))
+            changes.append(Change(path, f"commit {subject}"))
     return changes
 
 
@@ -173,22 +181,29 @@ def branch_files(root: Path, base_ref: str) -> list[Change]:
 
 
 def task_commit_files(root: Path, task: str, limit: int = TASK_LOG_LIMIT) -> list[Change]:
-    """Files changed by recent commits whose message names `task` as a whole word."""
+    """Files changed by the last `limit` commits whose message names `task` as a whole word.
+
+    A merge naming the task (e.g. "Merge branch 'wg/fix-login'") counts with
+    everything it brought in: its diff against the first parent.
+    """
     if not has_head(root):
         return []
-    out = _run(
-        root, "log", f"-n{limit}", "-F", f"--grep={task}", "--no-renames", "--name-only", "-z",
-        "--format=%x01%h %x02%B%x03", "HEAD",
-    )
+    args = [
+        "log", "-F", f"--grep={task}", "--no-renames", "--name-only", "-z",
+        "--diff-merges=first-parent", "--format=%x01%h %x02%B%x03", "HEAD",
+    ]
+    oldest = _run(root, "rev-list", f"--skip={limit}", "-n1", "HEAD").strip()
+    if oldest:
+        args.append(f"^{oldest}")  # bound the search: a long history stays fast
     word = task_word_re(task)
     changes: list[Change] = []
-    for block in out.split("\x01"):
+    for block in _run(root, *args).split("\x01"):
         if "\x02" not in block:
             continue
         short, _, rest = block.partition(" \x02")
         body, _, files = rest.partition("\x03")
         if not word.search(body):
-            continue
+            continue  # --grep matched inside a longer id, e.g. fix-login-2
         subject = body.strip().splitlines()[0] if body.strip() else ""
         for path in _nul_list(files.replace("\n", "\0")):
             changes.append(Change(path, f"commit {short} {subject}"))
@@ -198,6 +213,78 @@ def task_commit_files(root: Path, task: str, limit: int = TASK_LOG_LIMIT) -> lis
 def task_word_re(task: str) -> re.Pattern[str]:
     """A task id as a whole word: not inside a longer id made of [A-Za-z0-9_.-]."""
     return re.compile(r"(?<![A-Za-z0-9_.-])" + re.escape(task) + r"(?![A-Za-z0-9_-]|\.[A-Za-z0-9])")
+
+
+# ---------------------------------------------------------------- content
+
+
+def content_digest(root: Path) -> str:
+    """A digest of the work tree as git sees it: the index plus every changed or
+    untracked (not ignored) file's content. A clean checkout of a commit gives
+    the same digest wherever it is checked out."""
+    h = hashlib.sha256()
+    h.update(_run(root, "ls-files", "--stage", "-z").encode("utf-8", "surrogateescape"))
+    out = _run(root, "status", "--porcelain=v1", "-z", "--untracked-files=all", "--no-renames")
+    for path in sorted({entry[3:] for entry in _nul_list(out)}):
+        h.update(b"\0" + path.encode("utf-8", "surrogateescape") + b"\0" + _file_state(root / path))
+    return h.hexdigest()
+
+
+def _file_state(path: Path) -> bytes:
+    """What a build could see of one file: its kind, executable bit and content."""
+    try:
+        st = path.lstat()
+    except OSError:
+        return b"deleted"
+    if stat.S_ISLNK(st.st_mode):
+        return b"link " + os.fsencode(os.readlink(path))
+    if stat.S_ISDIR(st.st_mode):
+        # A submodule or nested repository: its own content is out of reach here.
+        return b"dir"
+    digest = hashlib.sha256()
+    try:
+        with open(path, "rb") as f:
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                digest.update(chunk)
+    except OSError as e:
+        return f"unreadable {e.errno}".encode()
+    executable = b"x" if st.st_mode & 0o111 else b"-"
+    return executable + digest.digest()
+
+
+# ---------------------------------------------------------------- worktrees
+
+
+def add_worktree(root: Path, sha: str, path: Path) -> None:
+    """Check out `sha` at `path` as a detached temporary worktree, without running hooks."""
+    _run(root, "-c", "core.hooksPath=/dev/null", "worktree", "add", "--detach", "--quiet", str(path), sha)
+
+
+def remove_worktree(root: Path, path: Path) -> None:
+    """Remove a temporary worktree and its bookkeeping, whatever state it was left in."""
+    import shutil
+
+    # Twice --force: also removes a worktree left locked by an interrupted `worktree add`.
+    _run(root, "worktree", "remove", "--force", "--force", str(path), check=False)
+    shutil.rmtree(path, ignore_errors=True)
+    _run(root, "worktree", "prune", check=False)
+
+
+def worktree_paths(root: Path) -> list[Path]:
+    out = _run(root, "worktree", "list", "--porcelain")
+    return [Path(line[len("worktree "):]) for line in out.splitlines() if line.startswith("worktree ")]
+
+
+def hooks_dir(root: Path) -> Path:
+    """Where git looks for hooks: core.hooksPath when set, else <git dir>/hooks."""
+    out = _run(root, "rev-parse", "--git-path", "hooks").strip()
+    return (root / out).absolute()
+
+
+def toplevel(cwd: Path) -> Path | None:
+    """The work tree root, asked of git (handles worktrees and GIT_DIR); None outside a repository."""
+    out = _run(cwd, "rev-parse", "--show-toplevel", check=False).strip()
+    return Path(out) if out else None
 
 
 # ---------------------------------------------------------------- GitPython
@@ -210,3 +297,60 @@ def repo(root: Path) -> gitpython.Repo:
         return gitpython.Repo(root, search_parent_directories=True)
     except (gitpython.InvalidGitRepositoryError, gitpython.NoSuchPathError):
         raise SmokeError(f"{root} is not inside a git repository") from None
+
+
+def _tree_at(root: Path, ref: str):  # type: ignore[no-untyped-def]
+    sha = rev_parse(root, ref)
+    if sha is None:
+        raise SmokeError(f"unknown git ref '{ref}'", hint="use a branch, tag or commit that exists here")
+    return repo(root).commit(sha).tree
+
+
+def read_at(root: Path, ref: str, path: str) -> bytes | None:
+    """The content of `path` (relative to the top level) at `ref`; None if it is not there."""
+    tree = _tree_at(root, ref)
+    try:
+        obj = tree[path]
+    except KeyError:
+        return None
+    if obj.type != "blob":
+        return None
+    return bytes(obj.data_stream.read())
+
+
+def files_at(root: Path, ref: str, folder: str) -> list[str]:
+    """Every file under `folder` at `ref`, as paths relative to the top level."""
+    tree = _tree_at(root, ref)
+    try:
+        sub = tree[folder]
+    except KeyError:
+        return []
+    if sub.type != "tree":
+        return []
+    return sorted(item.path for item in sub.traverse() if item.type == "blob")
+
+
+def _staged_entry(root: Path, path: str) -> tuple[str, str] | None:
+    # Plumbing lists the index: GitPython cannot read index version 4
+    # (feature.manyFiles); the object itself is then read through GitPython.
+    out = _run(root, "ls-files", "--stage", "-z", "--", f":(literal){path}")
+    for entry in _nul_list(out):
+        meta, _, name = entry.partition("\t")
+        mode, sha, stage = meta.split()
+        if name == path and stage == "0" and not mode.startswith("160"):
+            return mode, sha
+    return None
+
+
+def read_staged(root: Path, path: str) -> bytes | None:
+    """The staged (index) content of `path`; None if it is not in the index."""
+    entry = _staged_entry(root, path)
+    if entry is None:
+        return None
+    return bytes(repo(root).odb.stream(bytes.fromhex(entry[1])).read())
+
+
+def files_staged(root: Path, folder: str) -> list[str]:
+    """Every file under `folder` in the index, as paths relative to the top level."""
+    out = _run(root, "ls-files", "--cached", "-z", "--", f":(literal){folder}")
+    return sorted(p for p in _nul_list(out) if p.startswith(folder.rstrip("/") + "/"))

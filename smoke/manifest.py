@@ -38,7 +38,8 @@ JSON_CHECK_KEYS = ("path", "equals", "exists", "matches", "length")
 FILE_CHECK_KEYS = ("path", "exists", "contains", "not_contains", "matches")
 SETTINGS_KEYS = (
     "jobs", "default_timeout_seconds", "fail_on_skip", "base_ref", "agent_env",
-    "build", "task_branch_pattern", "secret_env_patterns", "kill_grace_seconds",
+    "build", "build_timeout_seconds", "task_branch_pattern", "secret_env_patterns",
+    "kill_grace_seconds",
 )
 DEFAULT_SECRET_PATTERNS = ("TOKEN", "SECRET", "PASSWORD", "KEY", "CREDENTIAL")
 REQUIRE_URL_RE = re.compile(r"^[a-z][a-z0-9+.-]*://\[?[^/\s:\]]+\]?(:\d+)?(/\S*)?$", re.I)
@@ -54,6 +55,7 @@ class Settings:
     base_ref: str = "main"
     agent_env: tuple[str, ...] = ("WG_AGENT_ID",)
     build: str | None = None
+    build_timeout_seconds: float = 1800
     task_branch_pattern: str = r"^(?:wg|task|tasks)/(?P<task>[^/]+)$"
     secret_env_patterns: tuple[str, ...] = DEFAULT_SECRET_PATTERNS
     kill_grace_seconds: float = 2.0
@@ -176,6 +178,8 @@ def parse_toml(data: bytes, display: str) -> tuple[str, dict[str, Any]]:
         ) from None
     try:
         return text, tomllib.loads(text)
+    except RecursionError:
+        raise ManifestError([f"{display}:1: TOML nests arrays or tables too deeply to read"]) from None
     except tomllib.TOMLDecodeError as e:
         msg = str(e)
         m = re.search(r"\(at line (\d+), column (\d+)\)", msg)
@@ -311,7 +315,8 @@ class _Validator:
             seen[sc.name] = sc.line
             scenarios.append(sc)
         if self.errors:
-            raise ManifestError(self.errors)
+            # Missing scripts too, so one `smoke check` lists every problem.
+            raise ManifestError([*self.errors, *self.deferred.values()])
         return Manifest(self.path, self.root, settings, scenarios, self.warnings, self.deferred)
 
     # -- settings
@@ -351,6 +356,9 @@ class _Validator:
             if key in raw:
                 if not isinstance(raw[key], str):
                     self._sc_err(i, label, key, f"must be a string, not {_type_name(raw[key])}")
+                elif "\0" in raw[key] and key in ("script", "run"):
+                    # No command line or path can hold one; it would fail later, less clearly.
+                    self._sc_err(i, label, key, "contains a NUL character (\\u0000); remove it")
                 else:
                     fields[key] = raw[key]
         for key in ("owners", "paths", "requires", "tags", "exclusive"):
@@ -385,6 +393,8 @@ class _Validator:
             env = raw["env"]
             if not isinstance(env, dict) or not all(isinstance(v, (str, int, float, bool)) for v in env.values()):
                 self._sc_err(i, label, "env", "must be a table of NAME = \"value\"")
+            elif any(not k or "=" in k or "\0" in k or "\0" in str(v) for k, v in env.items()):
+                self._sc_err(i, label, "env", "names must be non-empty without '=', and no name or value may hold a NUL")
             else:
                 fields["env"] = tuple((k, _env_str(v)) for k, v in env.items())
         has_script, has_run = "script" in raw, "run" in raw
@@ -414,13 +424,19 @@ class _Validator:
         if not script.strip():
             self._sc_err(i, label, "script", "is empty")
             return
-        full = (self.path.parent / script).resolve()
         try:
-            full.relative_to(self.root.resolve())
-        except ValueError:
+            full = (self.path.parent / script).resolve()
+            inside = full.is_relative_to(self.root.resolve())
+            exists = inside and full.is_file()
+        except (OSError, RuntimeError) as e:
+            # A symlink loop, a name too long: the path cannot be a script we could run.
+            why = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
+            self._sc_err(i, label, "script", f"{script[:80]!r} cannot be resolved: {why}")
+            return
+        if not inside:
             self._sc_err(i, label, "script", f"{script!r} leaves the repository ({self.root}); keep scripts inside it")
             return
-        if not full.is_file():
+        if not exists:
             line = self.lines.key(i, "script")
             self.deferred[label] = (
                 f"{self.display}:{line}: scenario '{label}' key 'script': {script} does not exist"
@@ -525,7 +541,7 @@ def _check_setting(key: str, value: Any) -> str | None:
     if key in ("jobs",):
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             return "must be a whole number >= 1"
-    elif key in ("default_timeout_seconds", "kill_grace_seconds"):
+    elif key in ("default_timeout_seconds", "build_timeout_seconds", "kill_grace_seconds"):
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0 or value == float("inf"):
             return "must be a number of seconds greater than 0"
     elif key == "fail_on_skip":
@@ -564,7 +580,17 @@ def glob_problem(pattern: str) -> str | None:
         return "empty pattern"
     if body.count("[") != body.count("]"):
         return "unbalanced '[' in the glob"
+    if ".." in body.strip("/").split("/"):
+        return "'..' never matches: paths are relative to the repository root, without '..'"
+    if (len(body) - len(body.rstrip("\\"))) % 2 == 1:
+        return "ends with a lone '\\'"
+    for lo, hi in _GLOB_RANGE_RE.findall(body):
+        if lo > hi:
+            return f"bad character range {lo}-{hi}"
     return None
+
+
+_GLOB_RANGE_RE = re.compile(r"\[!?\^?[^\]]*?([^\]\\])-([^\]\\])")
 
 
 def _env_str(value: Any) -> str:

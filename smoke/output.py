@@ -31,6 +31,8 @@ class Out:
         self.stream = stream or sys.stdout
         self.color = use_color(color, self.stream)
         self.isatty = self.stream.isatty()
+        # A live, redrawn line needs a terminal that understands "erase line".
+        self.live = self.isatty and os.environ.get("TERM") != "dumb"
         self._codes: dict[str, str] = {}
         if self.color:
             import colorama

@@ -1,65 +1,239 @@
 """Ending a scenario's whole process tree, escapes included.
 
 Each scenario starts in a session of its own and carries a unique token in
-its environment. A process belongs to the scenario when it is still in that
-session, or when its environment (inherited through any fork, setsid or
-double fork) carries the token. At the end every such process gets TERM, a
-grace period, then KILL, and the search repeats until none is left so that a
-process forked meanwhile is caught too.
+its environment. A process belongs to the scenario when it is in that
+session, when its environment (inherited through any fork, setsid or double
+fork) carries the token, or when it descends from such a process. While a
+run is going, smoke is a child subreaper (Linux), so a process that left the
+session, cleared its environment and was orphaned re-parents to smoke instead
+of init and is found as an orphan of ours.
+
+Ending a tree: freeze every member with SIGSTOP (repeating the search until it
+stops growing, so a fork bomb cannot outrun it), TERM and CONT them, wait a
+grace period for them to exit, then freeze and KILL whatever is left, again
+until nothing is. See docs/reliability.md for the limits.
 """
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import os
 import signal
+import threading
 import time
+from collections.abc import Iterator
 
 TOKEN_VAR = "SMOKE_RUN_TOKEN"
 _PROC = "/proc"
-_KILL_ROUNDS = 20
+_FREEZE_ROUNDS = 50
+_KILL_ROUNDS = 50
+_PR_SET_CHILD_SUBREAPER = 36
+
+# Scenario roots that `sh` is waiting on: never reaped here (that would steal
+# their exit status), never mistaken for orphans. Spawning and registering a
+# root happen under the lock, so a scan that classifies orphans under the same
+# lock never sees a root that is started but not yet registered.
+_lock = threading.Lock()
+_roots: set[int] = set()
+_subreaper = False
+
+
+@dataclasses.dataclass
+class Tree:
+    """What identifies one scenario's processes."""
+
+    token: str
+    sid: int | None = None  # the root's pid, which is also its session id
+    since: int = 0  # root's start time (clock ticks); older processes cannot carry the token
+
+
+@dataclasses.dataclass(frozen=True)
+class _Proc:
+    pid: int
+    state: str
+    ppid: int
+    sid: int
+    start: int
 
 
 def new_token() -> str:
     return os.urandom(12).hex()
 
 
-def _stat(pid: str) -> tuple[str, int] | None:
-    """(state, session id) of a process, or None if it is gone."""
+# ---------------------------------------------------------------- subreaper
+
+
+def become_subreaper() -> bool:
+    """Make orphaned descendants re-parent to this process (Linux); True if it worked."""
+    global _subreaper
+    if _subreaper:
+        return True
     try:
-        with open(f"{_PROC}/{pid}/stat", "rb") as f:
-            data = f.read()
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        _subreaper = libc.prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        _subreaper = False
+    return _subreaper
+
+
+@contextlib.contextmanager
+def spawning() -> Iterator[None]:
+    """Hold while starting a scenario root and calling `track` on it."""
+    with _lock:
+        yield
+
+
+def track(pid: int) -> None:
+    """Call with `spawning()` held."""
+    _roots.add(pid)
+
+
+def untrack(pid: int) -> None:
+    """Call once the root has been reaped by whoever waits on it."""
+    with _lock:
+        _roots.discard(pid)
+
+
+# ---------------------------------------------------------------- /proc
+
+
+def _read(path: str) -> bytes | None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
     except OSError:
         return None
+    try:
+        chunks: list[bytes] = []
+        while True:
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                return b"".join(chunks)
+            chunks.append(chunk)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+
+
+def _stat(pid: int) -> _Proc | None:
+    data = _read(f"{_PROC}/{pid}/stat")
+    if not data:
+        return None
+    # The command name may hold spaces and ')'; the fields start after the last one.
     fields = data[data.rfind(b")") + 2 :].split()
     try:
-        return fields[0].decode(), int(fields[3])
+        return _Proc(pid, fields[0].decode(), int(fields[1]), int(fields[3]), int(fields[19]))
     except (IndexError, ValueError):
         return None
 
 
-def members(token: str, sid: int | None) -> list[int]:
+def _snapshot() -> list[_Proc]:
+    me = os.getpid()
+    out = []
+    for name in os.listdir(_PROC):
+        if name.isdigit() and int(name) != me:
+            p = _stat(int(name))
+            if p is not None:
+                out.append(p)
+    return out
+
+
+def start_time(pid: int) -> int:
+    p = _stat(pid)
+    return p.start if p else 0
+
+
+def _carries(pid: int, needle: bytes) -> bool:
+    env = _read(f"{_PROC}/{pid}/environ")
+    return env is not None and needle in env
+
+
+def _dead(p: _Proc) -> bool:
+    return p.state in ("Z", "X")
+
+
+# ---------------------------------------------------------------- membership
+
+
+def members(tree: Tree) -> list[int]:
     """Live processes that belong to the scenario (zombies are already dead)."""
     if not os.path.isdir(_PROC):
-        return _members_by_group(sid)
-    needle = f"{TOKEN_VAR}={token}\0".encode()
-    me = os.getpid()
-    found = []
-    for name in os.listdir(_PROC):
-        if not name.isdigit() or int(name) == me:
+        return _members_by_group(tree.sid)
+    procs = _snapshot()
+    needle = f"{TOKEN_VAR}={tree.token}\0".encode()
+    seeds = {
+        p.pid for p in procs
+        if not _dead(p) and (
+            (tree.sid is not None and p.sid == tree.sid)
+            or (p.start >= tree.since and _carries(p.pid, needle))
+        )
+    }
+    seeds.update(_orphans(procs, tree))
+    return sorted(_with_descendants(procs, seeds))
+
+
+def _orphans(procs: list[_Proc], tree: Tree | None) -> set[int]:
+    """Our children that we did not start ourselves: orphaned scenario processes.
+
+    Children in our own session are ours (git and the like); roots are waited on
+    by `sh`. Orphans that still show another running scenario's session or token
+    are left for that scenario. Dead orphans are reaped here, or they would
+    stay zombies for as long as smoke runs.
+    """
+    if not _subreaper:
+        return set()
+    me, my_sid = os.getpid(), os.getsid(0)
+    candidates = [p for p in procs if p.ppid == me and p.sid != my_sid]
+    if not candidates:
+        return set()
+    found = set()
+    with _lock:
+        roots = set(_roots)
+    for p in candidates:
+        if p.pid in roots:
             continue
-        st = _stat(name)
-        if st is None or st[0] in ("Z", "X"):
-            continue
-        if sid is not None and st[1] == sid:
-            found.append(int(name))
-            continue
-        try:
-            with open(f"{_PROC}/{name}/environ", "rb") as f:
-                env = f.read()
-        except OSError:
-            continue
-        if needle in env:
-            found.append(int(name))
+        if _dead(p):
+            _reap(p.pid)
+        elif tree is None or _unclaimed(p, tree, roots):
+            found.add(p.pid)
     return found
+
+
+def _unclaimed(p: _Proc, tree: Tree, roots: set[int]) -> bool:
+    """Not visibly another running scenario's (by session or token)."""
+    if p.sid in roots and p.sid != tree.sid:
+        return False
+    env = _read(f"{_PROC}/{p.pid}/environ") or b""
+    key = f"{TOKEN_VAR}=".encode()
+    at = env.find(key)
+    if at < 0:
+        return True
+    own = f"{TOKEN_VAR}={tree.token}\0".encode()
+    return env[at : at + len(own)] == own
+
+
+def _reap(pid: int) -> None:
+    try:
+        os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        pass
+
+
+def _with_descendants(procs: list[_Proc], seeds: set[int]) -> set[int]:
+    children: dict[int, list[int]] = {}
+    for p in procs:
+        if not _dead(p):
+            children.setdefault(p.ppid, []).append(p.pid)
+    out = set(seeds)
+    stack = list(seeds)
+    while stack:
+        for child in children.get(stack.pop(), ()):
+            if child not in out:
+                out.add(child)
+                stack.append(child)
+    return out
 
 
 def _members_by_group(sid: int | None) -> list[int]:
@@ -73,52 +247,103 @@ def _members_by_group(sid: int | None) -> list[int]:
 
 
 def describe(pid: int) -> str:
-    try:
-        with open(f"{_PROC}/{pid}/cmdline", "rb") as f:
-            cmd = f.read().replace(b"\0", b" ").decode("utf-8", "replace").strip()
-    except OSError:
-        cmd = ""
-    return f"{pid} {cmd[:120]}".strip()
+    """pid and full command line (callers redact, then shorten)."""
+    raw = _read(f"{_PROC}/{pid}/cmdline") or b""
+    cmd = raw.replace(b"\0", b" ").decode("utf-8", "replace").strip()
+    return f"{pid} {cmd}".strip()
 
 
-def _signal_all(pids: list[int], sig: int, sid: int | None) -> None:
-    if sid is not None:
-        try:
-            os.killpg(sid, sig)
-        except OSError:
-            pass
+# ---------------------------------------------------------------- ending
+
+
+def _signal(pids: list[int], sig: int, tree: Tree) -> None:
+    if not os.path.isdir(_PROC) and tree.sid is not None:
+        with contextlib.suppress(OSError):
+            os.killpg(tree.sid, sig)
     for pid in pids:
-        try:
+        with contextlib.suppress(OSError):
             os.kill(pid, sig)
-        except OSError:
-            pass
 
 
-def end_tree(token: str, sid: int | None, grace: float) -> list[str]:
-    """TERM, wait up to `grace` seconds, then KILL every member; returns what was found."""
-    found = members(token, sid)
-    if not found:
-        return []
-    seen = {pid: describe(pid) for pid in found}
-    _signal_all(found, signal.SIGTERM, sid)
-    deadline = time.monotonic() + grace
-    delay = 0.005
-    while time.monotonic() < deadline:
-        alive = members(token, sid)
-        for pid in alive:
-            if pid not in seen:
-                seen[pid] = describe(pid)
-                _signal_all([pid], signal.SIGTERM, None)
-        if not alive:
-            return list(seen.values())
-        time.sleep(delay)
-        delay = min(delay * 2, 0.1)
-    for _ in range(_KILL_ROUNDS):
-        alive = members(token, sid)
-        if not alive:
+def _freeze(tree: Tree, seen: dict[int, str]) -> list[int]:
+    """SIGSTOP members until a search finds none not yet stopped; returns them all."""
+    stopped: set[int] = set()
+    for _ in range(_FREEZE_ROUNDS):
+        fresh = [pid for pid in members(tree) if pid not in stopped]
+        if not fresh:
             break
-        for pid in alive:
+        _signal(fresh, signal.SIGSTOP, tree)
+        stopped.update(fresh)
+        for pid in fresh:
             seen.setdefault(pid, describe(pid))
-        _signal_all(alive, signal.SIGKILL, sid)
-        time.sleep(0.02)
+    return sorted(stopped)
+
+
+def end_tree(tree: Tree, grace: float) -> list[str]:
+    """Freeze, TERM, wait up to `grace` seconds, then KILL every member; returns what was found."""
+    if not members(tree):
+        return []
+    seen: dict[int, str] = {}
+    frozen = _freeze(tree, seen)
+    _signal(frozen, signal.SIGTERM, tree)
+    _signal(frozen, signal.SIGCONT, tree)
+    if not _await_exit(tree, grace, seen):
+        _kill(tree, seen)
+    return list(seen.values())
+
+
+def _await_exit(tree: Tree, grace: float, seen: dict[int, str]) -> bool:
+    """Give TERM its grace period; True once no member is left."""
+    deadline = time.monotonic() + grace
+    delay = 0.002
+    while True:
+        alive = members(tree)
+        if not alive:
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        # Whatever appeared since (a respawn, a late fork) gets its TERM too.
+        fresh = [pid for pid in alive if pid not in seen]
+        for pid in fresh:
+            seen[pid] = describe(pid)
+        _signal(fresh, signal.SIGTERM, tree)
+        time.sleep(delay)
+        delay = min(delay * 2, 0.05)
+
+
+def _kill(tree: Tree, seen: dict[int, str]) -> None:
+    for _ in range(_KILL_ROUNDS):
+        frozen = _freeze(tree, seen)
+        if not frozen:
+            return
+        _signal(frozen, signal.SIGKILL, tree)
+        _wait_gone(tree, frozen)
+
+
+def _wait_gone(tree: Tree, pids: list[int]) -> None:
+    """KILL is not instant: wait briefly so the next search does not see the same pids."""
+    deadline = time.monotonic() + 1.0
+    while time.monotonic() < deadline:
+        live = set(members(tree))
+        if not live.intersection(pids):
+            return
+        time.sleep(0.005)
+
+
+def sweep_orphans() -> list[str]:
+    """At the end of a run: KILL every orphan of ours still alive, with its descendants."""
+    if not _subreaper or not os.path.isdir(_PROC):
+        return []
+    seen: dict[int, str] = {}
+    for _ in range(_KILL_ROUNDS):
+        procs = _snapshot()
+        found = _with_descendants(procs, _orphans(procs, None))
+        if not found:
+            break
+        for pid in found:
+            seen.setdefault(pid, describe(pid))
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+        time.sleep(0.01)
+    _orphans(_snapshot(), None)  # reap the last ones
     return list(seen.values())

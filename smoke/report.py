@@ -15,6 +15,7 @@ from smoke.runner import STATUSES
 from smoke.runner import Result
 
 WIDTH = 79
+JUNIT_MAX_BYTES = 1024 * 1024  # per stream: CI viewers choke on more, and the log file keeps it all
 LABELS = {
     "pass": "PASS", "fail": "FAIL", "skip": "SKIP", "timeout": "TIMEOUT",
     "error": "ERROR", "flaky": "FLAKY",
@@ -54,7 +55,7 @@ class Console:
 
     def tick(self) -> None:
         """Redraw the progress line; called from the main thread on terminals."""
-        if not self.out.isatty or time.monotonic() - self.started < 1.0:
+        if not self.out.live or time.monotonic() - self.started < 1.0:
             return
         with self._lock:
             names = ", ".join(sorted(self._running)[:3])
@@ -95,6 +96,8 @@ class Console:
                 lines.append(self.out.paint(f"  {r.reason}", "warn"))
             for p in r.leftovers:
                 lines.append(self.out.paint(f"    left running: {p}", "warn"))
+            if r.scratch:
+                lines.append(f"  scratch kept: {r.scratch}")
             return lines
         lines.append(f"  {where}  {self._headline(r)}")
         for f in r.failures:
@@ -187,13 +190,34 @@ def write_junit(path: str, results: Sequence[Result], manifest: Manifest, elapse
             ET.SubElement(case, "skipped", {"message": _xml_safe(r.reason)})
         elif r.status == "flaky":
             ET.SubElement(case, "properties").append(ET.Element("property", {"name": "flaky", "value": _xml_safe(r.reason)}))
-        ET.SubElement(case, "system-out").text = _xml_safe(r.stdout_tail)
-        ET.SubElement(case, "system-err").text = _xml_safe(r.stderr_tail)
+        ET.SubElement(case, "system-out").text = _xml_safe(_full_output(r.log, r.stdout_tail))
+        ET.SubElement(case, "system-err").text = _xml_safe(_full_output(_stderr_log(r.log), r.stderr_tail))
     root = ET.Element("testsuites")
     root.append(suite)
     ET.indent(root)
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     ET.ElementTree(root).write(path, encoding="utf-8", xml_declaration=True)
+
+
+def _stderr_log(log: str | None) -> str | None:
+    if log is None or not log.endswith(".stdout"):
+        return None
+    return log[: -len(".stdout")] + ".stderr"
+
+
+def _full_output(log: str | None, tail: str) -> str:
+    """The saved (already redacted) output for CI to show, its last JUNIT_MAX_BYTES; else the tail."""
+    if log is None:
+        return tail
+    try:
+        with open(log, "rb") as f:
+            size = f.seek(0, 2)
+            f.seek(max(0, size - JUNIT_MAX_BYTES))
+            data = f.read()
+    except OSError:
+        return tail
+    text = data.decode("utf-8", "replace")
+    return f"[... first {size - len(data)} bytes cut ...]\n{text}" if size > len(data) else text
 
 
 def _xml_safe(text: str) -> str:

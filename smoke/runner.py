@@ -6,14 +6,19 @@ when they finish, time out, or the run is interrupted.
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import math
 import os
+import select
 import shutil
+import signal
 import sys
 import tempfile
 import threading
 import time
 from collections.abc import Callable
+from collections.abc import Iterator
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -32,6 +37,7 @@ from smoke.requires import Checker
 BLOCKING = ("fail", "timeout", "error")
 STATUSES = ("pass", "fail", "skip", "timeout", "error", "flaky")
 TAIL_LINES = 15
+CMDLINE_CHARS = 160
 
 
 @dataclasses.dataclass
@@ -78,8 +84,17 @@ class Result:
 
 @dataclasses.dataclass
 class _Running:
-    token: str
-    sid: int | None = None
+    tree: procs.Tree
+
+
+@dataclasses.dataclass
+class _Ran:
+    """What running a scenario's process produced."""
+
+    exit_code: int | None = None
+    timed_out: bool = False
+    leftovers: list[str] = dataclasses.field(default_factory=list)
+    launch_error: str | None = None
 
 
 class Interrupted(Exception):
@@ -132,6 +147,8 @@ class Runner:
     def run(self, scenarios: Sequence[Scenario]) -> list[Result]:
         """Run everything; results in manifest order. Raises Interrupted on Ctrl-C/TERM."""
         self.run_dir.mkdir(parents=True, exist_ok=True)
+        # Orphans of scenarios then re-parent to us and can be found and ended.
+        procs.become_subreaper()
         pending = list(scenarios)
         busy: set[str] = set()
         results: dict[str, Result] = {}
@@ -174,11 +191,13 @@ class Runner:
                     t.join(0.2)
                     self.on_tick()
         except BaseException:
-            self.cancel()
-            with cond:
-                cond.notify_all()
-            for t in threads:
-                t.join(self.settings.kill_grace_seconds + 5)
+            # A second Ctrl-C while trees are being ended must not cut the cleanup short.
+            with _signals_held():
+                self.cancel()
+                with cond:
+                    cond.notify_all()
+                for t in threads:
+                    t.join(self.settings.kill_grace_seconds + 5)
             finished = [results[s.name] for s in scenarios if s.name in results and results[s.name].reason != "interrupted"]
             cut = [s.name for s in scenarios if s.name in results and results[s.name].reason == "interrupted"]
             not_started = [s.name for s in scenarios if s.name not in results]
@@ -192,10 +211,8 @@ class Runner:
         self._cancelled.set()
         with self._lock:
             running = list(self._running.values())
-        enders = [
-            threading.Thread(target=procs.end_tree, args=(r.token, r.sid, min(self.settings.kill_grace_seconds, 2.0)))
-            for r in running
-        ]
+        grace = min(self.settings.kill_grace_seconds, 2.0)
+        enders = [threading.Thread(target=procs.end_tree, args=(r.tree, grace)) for r in running]
         for t in enders:
             t.start()
         for t in enders:
@@ -260,44 +277,51 @@ class Runner:
         try:
             missing = self.manifest.deferred.get(sc.name)
             if missing:
-                return Result(sc.name, "error", 0.0, reason=missing.split(": ", 1)[-1])
+                return Result(sc.name, "error", 0.0, reason=redact(missing.split(": ", 1)[-1]))
             unmet = self.checker.unmet(sc.requires, env)
             if unmet:
-                return Result(sc.name, "skip", time.monotonic() - start, reason=unmet)
+                return Result(sc.name, "skip", time.monotonic() - start, reason=redact(unmet))
             out_path = self.run_dir / f"{sc.name}{suffix}.stdout"
             err_path = self.run_dir / f"{sc.name}{suffix}.stderr"
-            exit_code, timed_out, leftovers, launch_error = self._execute(sc, env, token, out_path, err_path)
+            ran = self._execute(sc, env, token, out_path, err_path)
             duration = time.monotonic() - start
-            if launch_error:
-                return Result(sc.name, "error", duration, reason=redact(launch_error))
-            stdout = self._read_log(out_path, redact)
-            stderr = self._read_log(err_path, redact)
+            if ran.launch_error:
+                return Result(sc.name, "error", duration, reason=redact(ran.launch_error))
+            # Expectations see the real output; everything shown or saved is redacted.
+            stdout, shown_out = self._read_log(out_path, redact)
+            stderr, shown_err = self._read_log(err_path, redact)
             result = Result(
-                sc.name, "pass", duration, exit_code=exit_code, log=str(out_path),
-                stdout_tail=_tail(stdout), stderr_tail=_tail(stderr), leftovers=[redact(x) for x in leftovers],
+                sc.name, "pass", duration, exit_code=ran.exit_code, log=str(out_path),
+                stdout_tail=_tail(shown_out), stderr_tail=_tail(shown_err),
+                leftovers=[_shorten(redact(x), CMDLINE_CHARS) for x in ran.leftovers],
             )
-            self._judge(sc, result, stdout, stderr, env, timed_out)
+            self._judge(sc, result, Output(stdout, stderr, ran.exit_code or 0), shown_err, env, ran.timed_out)
+            _redact_result(result, redact)
             return result
         finally:
-            if self.keep_scratch:
-                pass
-            else:
+            if not self.keep_scratch:
                 _rmtree(scratch)
 
-    def _judge(self, sc: Scenario, result: Result, stdout: str, stderr: str, env: dict[str, str], timed_out: bool) -> None:
+    def _judge(
+        self, sc: Scenario, result: Result, out: Output, shown_err: str, env: dict[str, str], timed_out: bool
+    ) -> None:
         code = result.exit_code
         if timed_out:
+            # Whatever the process did after its time was up (a TERM trap exiting 0) does not count.
             result.status = "timeout"
             result.reason = f"timed out after {self.timeout_of(sc):g}s"
         elif self._cancelled.is_set():
             result.status = "error"
             result.reason = "interrupted"
-        elif code is not None and code < 0:
+        elif code is None:
+            result.status = "error"
+            result.reason = "exit status unknown"
+        elif code < 0:
             result.status = "fail"
             result.reason = f"killed by signal {-code}"
         elif code == SKIP_EXIT and SKIP_EXIT not in sc.expect.get("exit_code", (0,)):
             result.status = "skip"
-            result.reason = _skip_reason(stderr) or "scenario exited 77 (skip) without saying why"
+            result.reason = _skip_reason(shown_err) or "scenario exited 77 (skip) without saying why"
         else:
             def read_file(path: str) -> bytes | None:
                 full = Path(expand(path, env))
@@ -308,8 +332,7 @@ class Runner:
                 except OSError:
                     return None
 
-            assert code is not None
-            result.failures = check(sc.expect, Output(stdout, stderr, code), read_file)
+            result.failures = check(sc.expect, out, read_file)
             if result.failures:
                 result.status = "fail"
                 result.reason = result.short_reason()
@@ -318,62 +341,70 @@ class Runner:
         if result.leftovers and result.status == "pass":
             result.reason = f"left {len(result.leftovers)} process(es) running; ended them"
 
-    def _execute(
-        self, sc: Scenario, env: dict[str, str], token: str, out_path: Path, err_path: Path
-    ) -> tuple[int | None, bool, list[str], str | None]:
+    def _execute(self, sc: Scenario, env: dict[str, str], token: str, out_path: Path, err_path: Path) -> _Ran:
         import sh
 
         cmd = self.command_of(sc)
-        timeout = self.timeout_of(sc)
-        handle = _Running(token)
+        handle = _Running(procs.Tree(token))
         with self._lock:
             if self._cancelled.is_set():
-                return None, False, [], "interrupted"
+                return _Ran(launch_error="interrupted")
             self._running[sc.name] = handle
-        timed_out = False
         try:
             with open(os.devnull, "rb") as stdin, open(out_path, "wb") as out, open(err_path, "wb") as err:
                 try:
-                    proc = sh.Command(cmd[0])(
-                        *cmd[1:], _bg=True, _bg_exc=False, _new_session=True, _in=stdin, _out=out,
-                        _err=err, _cwd=str(self.root), _env=env, _ok_code=list(range(256)),
-                    )
+                    command = sh.Command(cmd[0])
+                    with procs.spawning():
+                        proc = command(
+                            *cmd[1:], _bg=True, _bg_exc=False, _new_session=True, _in=stdin, _out=out,
+                            _err=err, _cwd=str(self.root), _env=env, _ok_code=list(range(256)),
+                        )
+                        procs.track(proc.pid)
                 except sh.CommandNotFound:
-                    return None, False, [], f"cannot start {cmd[0]}: not found"
+                    return _Ran(launch_error=f"cannot start {cmd[0]}: not found")
                 except OSError as e:
-                    return None, False, [], f"cannot start {cmd[0]}: {e.strerror or e}"
-                handle.sid = proc.pid
-                try:
-                    proc.wait(timeout=timeout)
-                except sh.TimeoutException:
-                    timed_out = True
-                    procs.end_tree(token, handle.sid, self.settings.kill_grace_seconds)
-                except sh.ErrorReturnCode:
-                    pass
-                try:
-                    proc.wait()
-                except (sh.ErrorReturnCode, sh.SignalException):
-                    pass
-                code = proc.exit_code
-                if code is None:
-                    code = proc.process.exit_code
-            leftovers = procs.end_tree(token, handle.sid, self.settings.kill_grace_seconds)
-            return code, timed_out, leftovers if not timed_out else [], None
+                    return _Ran(launch_error=f"cannot start {cmd[0]}: {e.strerror or e}")
+                except sh.ForkException as e:
+                    # exec failed in the child, e.g. a #! line naming a missing interpreter.
+                    return _Ran(launch_error=f"cannot start {cmd[0]}: {_exec_failure(str(e))}")
+                ran = self._wait(sc, proc, handle.tree)
+            ended = procs.end_tree(handle.tree, self.settings.kill_grace_seconds)
+            if not ran.timed_out:
+                ran.leftovers = ended
+            return ran
         finally:
             with self._lock:
                 self._running.pop(sc.name, None)
 
-    def _read_log(self, path: Path, redact: Redactor) -> str:
+    def _wait(self, sc: Scenario, proc: Any, tree: procs.Tree) -> _Ran:
+        """Wait for the root up to the timeout; end the tree if it is late or the run was cancelled."""
+        tree.sid = proc.pid
+        tree.since = procs.start_time(proc.pid)
+        ran = _Ran()
+        try:
+            # cancel() may have looked before the root existed; then ending it is ours to do.
+            if self._cancelled.is_set():
+                procs.end_tree(tree, min(self.settings.kill_grace_seconds, 2.0))
+            if not _exited_within(proc, self.timeout_of(sc)):
+                ran.timed_out = True
+                procs.end_tree(tree, self.settings.kill_grace_seconds)
+            ran.exit_code = _reap(proc)
+        finally:
+            procs.untrack(proc.pid)
+        return ran
+
+    def _read_log(self, path: Path, redact: Redactor) -> tuple[str, str]:
+        """The output as written, and as shown; the saved log is rewritten redacted."""
         try:
             text = path.read_bytes().decode("utf-8", "replace")
         except OSError:
-            return ""
-        if redact:
-            clean = redact(text)
-            if clean != text:
-                path.write_text(clean, encoding="utf-8")
-            return clean
-        return text
+            return "", ""
+        clean = redact(text)
+        if clean != text:
+            tmp = path.with_name(path.name + ".redacting")
+            tmp.write_text(clean, encoding="utf-8")
+            os.replace(tmp, path)
+        return text, clean
 
     _scratch_dir: str | None = None
 
@@ -384,9 +415,97 @@ class Runner:
             return self._scratch_dir
 
     def close(self) -> None:
-        """Remove the run's scratch root (scenario folders inside are already gone unless kept)."""
+        """End any orphan still about; remove the run's scratch root unless kept."""
+        procs.sweep_orphans()
         if self._scratch_dir and not self.keep_scratch:
             _rmtree(self._scratch_dir)
+
+
+def _exited_within(proc: Any, timeout: float) -> bool:
+    """True if the root exits within `timeout` seconds; it is not reaped here.
+
+    A pidfd wakes us the moment the root exits; `sh`'s own timed wait polls
+    every 0.1 s, which would cost every scenario up to that much.
+    """
+    try:
+        fd = os.pidfd_open(proc.pid)
+    except ProcessLookupError:
+        return True
+    except (AttributeError, OSError):
+        return _exited_within_sh(proc, timeout)
+    try:
+        poller = select.poll()
+        poller.register(fd, select.POLLIN)
+        deadline = time.monotonic() + timeout
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return False
+            if poller.poll(math.ceil(min(left, 3600) * 1000)):
+                return True
+    finally:
+        os.close(fd)
+
+
+def _exited_within_sh(proc: Any, timeout: float) -> bool:
+    import sh
+
+    try:
+        proc.wait(timeout=timeout)
+    except sh.TimeoutException:
+        return False
+    except (sh.ErrorReturnCode, sh.SignalException):
+        pass
+    return True
+
+
+def _reap(proc: Any) -> int | None:
+    """Collect the root's exit status through `sh`, which owns the waitpid."""
+    import sh
+
+    try:
+        proc.wait()
+    except (sh.ErrorReturnCode, sh.SignalException, sh.TimeoutException):
+        pass
+    code = proc.exit_code
+    if code is None:
+        code = proc.process.exit_code
+    return code  # type: ignore[no-any-return]
+
+
+def _exec_failure(text: str) -> str:
+    """The last 'SomeError: message' line of a child's traceback, shortened."""
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    last = next((ln for ln in reversed(lines) if "Error" in ln.split(":", 1)[0]), lines[-1] if lines else "")
+    why = last.split(": ", 1)[-1]
+    return _shorten(why + " (check its #! line and that it is executable)", 300)
+
+
+def _redact_result(result: Result, redact: Redactor) -> None:
+    if not redact:
+        return
+    result.reason = redact(result.reason)
+    result.failures = [
+        dataclasses.replace(f, summary=redact(f.summary), detail=redact(f.detail)) for f in result.failures
+    ]
+
+
+def _shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """Ignore SIGINT/SIGTERM for the duration (main thread only; elsewhere a no-op)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    saved = {sig: signal.signal(sig, signal.SIG_IGN) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in saved.items():
+            signal.signal(sig, handler)
 
 
 def _tail(text: str, n: int = TAIL_LINES) -> str:

@@ -165,6 +165,10 @@ def execute(
             for line in built.tail.splitlines():
                 out.line(f"  | {line}")
             out.line(f"smoke gate refused {what or 'the run'}: the build failed, so no scenario can be trusted")
+            if args.json:
+                # Scripts still get their one object: every selected scenario is an ERROR.
+                unbuilt = [Result(s.scenario.name, "error", 0.0, reason="the build failed") for s in selected]
+                sys.stdout.write(report.dump_json(unbuilt) + "\n")
             return 1
         path_prefix = [str(built.bin_dir)]
         extra_env["SMOKE_BUILD_DIR"] = str(built.build_dir)

@@ -7,6 +7,7 @@ import json
 import os
 import sys
 import time
+from pathlib import Path
 
 from smoke import git
 from smoke import manifest as manifest_mod
@@ -16,14 +17,19 @@ from smoke.git import Change
 from smoke.manifest import Manifest
 from smoke.manifest import Settings
 from smoke.output import Out
+from smoke.output import err
 from smoke.selection import Selector
 from smoke.selection import select
 
 OVERRIDE_VARS = ("SMOKE_AGENT_OVERRIDE", "WG_SMOKE_AGENT_OVERRIDE")
+# A hook cannot be given --skip-smoke; these let a human bypass `git commit`
+# and `git push` the same audited way: SMOKE_SKIP_SMOKE=1 git commit ...
+SKIP_VAR = "SMOKE_SKIP_SMOKE"
+REASON_VAR = "SMOKE_SKIP_REASON"
 
 
 def cmd(args: argparse.Namespace) -> int:
-    if args.skip_smoke:
+    if args.skip_smoke or os.environ.get(SKIP_VAR) == "1":
         return _bypass(args)
     manifest = manifest_mod.load(args.manifest)
     task = args.task or common.current_task(manifest)
@@ -49,10 +55,14 @@ def _selector(args: argparse.Namespace, manifest: Manifest, task: str | None) ->
         return Selector(all=True), f"task '{task}'" if task else "the change"
     root = manifest.root
     if args.stage == "pre-commit":
-        changes = [Change(f, "staged") for f in args.files] if args.files else git.staged_files(root)
+        # pre-commit passes the staged files but never deleted ones; deleting a
+        # guarded file must select its scenarios too, so the index is asked as well.
+        changes = [Change(f, "staged") for f in args.files] + git.staged_files(root)
         return Selector(owners=owners, changes=tuple(changes)), "the commit"
     if args.stage == "pre-push":
-        return Selector(owners=owners, changes=tuple(_pushed(root))), "the push"
+        changes, tips = _pushed(root)
+        _note_work_tree(root, tips)
+        return Selector(owners=owners, changes=tuple(changes)), "the push"
     if task:
         changes = common.task_changes(manifest, task)
         changes += [Change(f, "named") for f in args.files]
@@ -61,28 +71,52 @@ def _selector(args: argparse.Namespace, manifest: Manifest, task: str | None) ->
     return Selector(changes=tuple(changes)), "the change"
 
 
-def _pushed(root: os.PathLike[str] | str) -> list[Change]:
-    """Files in what is being pushed: pre-commit's env range, or git's ref lines on stdin."""
-    from pathlib import Path
-
-    root = Path(root)
+def _pushed(root: Path) -> tuple[list[Change], list[str]]:
+    """Files in what is being pushed, and the pushed commits: pre-commit's range, or every ref line git gives on stdin."""
     src, dst = os.environ.get("PRE_COMMIT_FROM_REF"), os.environ.get("PRE_COMMIT_TO_REF")
     if src and dst:
-        return git.range_files(root, src, dst)
-    changes: list[Change] = []
+        return git.range_files(root, src, dst), [dst]
+    if os.environ.get("PRE_COMMIT_REMOTE_NAME"):
+        # pre-commit gives no range when the push starts a history the remote
+        # lacks (from the root commit): everything not yet on a remote is new.
+        tip = os.environ.get("PRE_COMMIT_LOCAL_BRANCH") or "HEAD"
+        return git.range_files(root, git.NULL_SHA, tip), [tip]
     if sys.stdin is None or sys.stdin.isatty():
-        return changes
-    for line in sys.stdin.read().splitlines():
-        parts = line.split()
+        return [], []
+    return _ref_lines(root, sys.stdin.read())
+
+
+def _ref_lines(root: Path, text: str) -> tuple[list[Change], list[str]]:
+    """git's pre-push lines: `<local ref> <local sha> <remote ref> <remote sha>`, one per pushed ref."""
+    changes: list[Change] = []
+    tips: list[str] = []
+    for line in text.splitlines():
+        parts = line.rsplit(maxsplit=3)
         if len(parts) != 4:
             continue
         _local_ref, local_sha, _remote_ref, remote_sha = parts
         if local_sha == git.NULL_SHA:
             continue  # a deletion pushes no code
+        tip = git.rev_parse(root, local_sha)
+        if tip is None:
+            continue  # a tag of a tree or blob: no commits to gate
         if remote_sha != git.NULL_SHA and git.rev_parse(root, remote_sha) is None:
             remote_sha = git.NULL_SHA  # the remote has commits we never fetched: treat as new
-        changes.extend(git.range_files(root, remote_sha, local_sha))
-    return changes
+        changes.extend(git.range_files(root, remote_sha, tip))
+        tips.append(tip)
+    return changes, tips
+
+
+def _note_work_tree(root: Path, tips: list[str]) -> None:
+    """Scenarios run in the work tree: say so when it is not what is being pushed."""
+    head = git.rev_parse(root, "HEAD")
+    others = sorted({t[:7] for t in (git.rev_parse(root, t) or t for t in tips) if t != head})
+    dirty = any(c.origin != "untracked" for c in git.uncommitted_files(root))
+    if not others and not dirty:
+        return
+    what = f"HEAD {head[:7] if head else '(none)'}" + (" plus uncommitted changes" if dirty else "")
+    pushed = f"; pushed but not checked out: {', '.join(others)}" if others else ""
+    err(f"smoke gate: note: scenarios run against the work tree ({what}){pushed}")
 
 
 def _bypass(args: argparse.Namespace) -> int:
@@ -93,7 +127,7 @@ def _bypass(args: argparse.Namespace) -> int:
     except SmokeError:
         manifest, settings = None, Settings()
     agent_vars = [v for v in settings.agent_env if os.environ.get(v)]
-    override = any(os.environ.get(v) == "1" for v in OVERRIDE_VARS)
+    override = [v for v in OVERRIDE_VARS if os.environ.get(v) == "1"]
     task = args.task or (common.current_task(manifest) if manifest else None)
     if agent_vars and not override:
         sys.stderr.write(
@@ -101,36 +135,58 @@ def _bypass(args: argparse.Namespace) -> int:
             "Fix the failing scenario instead; a human may set SMOKE_AGENT_OVERRIDE=1.\n"
         )
         return 1
-    audit(manifest.root if manifest else None, "skip-smoke", task, args.stage, args.reason)
+    reason = args.reason or os.environ.get(REASON_VAR)
+    log = audit(
+        manifest.root if manifest else None, "skip-smoke", task, args.stage, reason,
+        agent_env=settings.agent_env, override=override,
+    )
+    if log is None:
+        # An unaudited bypass is exactly what this tool exists to prevent.
+        raise SmokeError("--skip-smoke refused: not inside a git repository, so the bypass cannot be audited")
+    how = "--skip-smoke" if args.skip_smoke else f"{SKIP_VAR}=1"
     bar = "!" * 79
     sys.stderr.write(
-        f"{bar}\n!!! SMOKE GATE BYPASSED with --skip-smoke"
+        f"{bar}\n!!! SMOKE GATE BYPASSED with {how}"
         f"{' for task ' + repr(task) if task else ''}: no scenario was run.\n"
-        f"!!! This is recorded in the audit log.\n{bar}\n"
+        f"!!! Reason: {reason or '(none given; pass --reason or set ' + REASON_VAR + ')'}\n"
+        f"!!! Recorded in the audit log: {log}\n{bar}\n"
     )
     return 0
 
 
-def audit(root: os.PathLike[str] | None, action: str, task: str | None, stage: str | None, reason: str | None) -> None:
-    """Append one line to <git dir>/smoke/audit.log."""
-    from pathlib import Path
-
+def audit(
+    root: os.PathLike[str] | None,
+    action: str,
+    task: str | None,
+    stage: str | None,
+    reason: str | None,
+    *,
+    agent_env: tuple[str, ...] = ("WG_AGENT_ID",),
+    override: list[str] | None = None,
+) -> Path | None:
+    """Append one JSON line to <git dir>/smoke/audit.log; its path, or None outside a repository."""
     base = git.private_dir(Path(root)) if root else None
     if base is None:
         top = git.find_toplevel(Path.cwd())
         base = git.private_dir(top) if top else None
     if base is None:
-        return
+        return None
     try:
         user = getpass.getuser()
     except (KeyError, OSError):
         user = str(os.getuid())
-    entry = {
+    entry: dict[str, object] = {
         "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "action": action, "user": user,
-        "agent": {v: os.environ[v] for v in ("WG_AGENT_ID",) if v in os.environ},
+        "agent": {v: os.environ[v] for v in agent_env if os.environ.get(v)},
         "task": task, "stage": stage, "reason": reason, "cwd": os.getcwd(),
     }
+    if override:
+        entry["override"] = override
     path = base / "smoke" / "audit.log"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a", encoding="utf-8") as f:
-        f.write(json.dumps(entry) + "\n")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "a", encoding="utf-8") as f:
+            f.write(json.dumps(entry) + "\n")
+    except OSError as e:
+        raise SmokeError(f"cannot write the audit log {path}: {e.strerror}", hint="fix its permissions") from None
+    return path

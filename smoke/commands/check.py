@@ -1,0 +1,328 @@
+"""`smoke check`: validate the manifest; with --grow-only, refuse removed or weakened scenarios."""
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+from smoke import git
+from smoke import growonly
+from smoke import manifest as manifest_mod
+from smoke.errors import ManifestError
+from smoke.errors import SmokeError
+from smoke.manifest import LineMap
+from smoke.manifest import Manifest
+from smoke.output import Out
+
+ALLOW_SHRINK_VAR = "SMOKE_ALLOW_SHRINK"
+# Files in the scenarios folder that are shared code, not scenarios.
+SHARED_SCRIPTS = ("helpers.sh",)
+SHARED_DIRS = ("lib",)
+_LINE_RE = re.compile(r"^.*?:(\d+)(?::\d+)?: ")
+
+
+def cmd(args: argparse.Namespace) -> int:
+    if not args.grow_only:
+        for flag, given in (("--base", args.base), ("--staged", args.staged)):
+            if given:
+                raise SmokeError(f"{flag} goes with --grow-only", hint=f"smoke check --grow-only {flag} ...")
+    elif args.strict:
+        # --grow-only only compares (validation runs as its own hook); saying so beats silently ignoring --strict.
+        raise SmokeError("--strict does not go with --grow-only", hint="run 'smoke check --strict' and 'smoke check --grow-only' separately")
+    out = Out(color=args.color)
+    if not args.grow_only:
+        path = manifest_mod.locate(args.manifest)
+        root = git.find_toplevel(path.parent) or Path.cwd()
+        return lint(out, path, root, args.strict)
+    return _grow_only(out, args)
+
+
+# ---------------------------------------------------------------- lint
+
+
+def lint(out: Out, path: Path, root: Path, strict: bool) -> int:
+    """Print every error and warning and a summary; exit code 2 on errors, else 0."""
+    display = _display(path)
+    try:
+        manifest = manifest_mod.load_path(path, root)
+    except ManifestError as e:
+        _print(out, sorted(e.problems, key=_line_of), [])
+        out.line(f"smoke check: {display}: {len(e.problems)} error(s), 0 warning(s)")
+        return 2
+    text = path.read_bytes().decode("utf-8")
+    lines = LineMap(text)
+    errors = [*manifest.deferred.values(), *_glob_errors(manifest, lines)]
+    warnings = list(manifest.warnings)
+    for sc in manifest.scenarios:
+        if not sc.owners and not sc.paths:
+            warnings.append(
+                f"{display}:{sc.line}: scenario '{sc.name}': warning: nothing selects it but --all: it has no owners"
+                " and no paths (add owners = [\"<task>\"] or paths = [\"src/**\"])"
+            )
+        if not sc.has_positive_assertion:
+            where = f"{display}:{lines.key(sc.index, 'expect')}: scenario '{sc.name}' key 'expect': "
+            what = "declares no expected output, so only its exit code is checked"
+            fix = "add stdout_contains, stdout_matches, lines_in_order, json or files under [scenario.expect]"
+            if strict:
+                errors.append(f"{where}{what} ({fix})")
+            else:
+                warnings.append(f"{where}warning: {what} ({fix}; smoke check --strict refuses this)")
+    warnings.extend(_orphans(manifest))
+    _print(out, sorted(errors, key=_line_of), sorted(warnings, key=_line_of))
+    if errors:
+        out.line(f"smoke check: {display}: {len(errors)} error(s), {len(warnings)} warning(s)")
+        return 2
+    out.line(f"smoke check: {display}: {len(manifest.scenarios)} scenario(s) OK, {len(warnings)} warning(s)")
+    return 0
+
+
+def _print(out: Out, errors: list[str], warnings: list[str]) -> None:
+    for problem in errors:
+        out.line(out.paint(problem, "error"))
+    for warning in warnings:
+        out.line(out.paint(warning, "warn"))
+
+
+def _line_of(problem: str) -> int:
+    m = _LINE_RE.match(problem)
+    return int(m.group(1)) if m else 0
+
+
+def _glob_errors(manifest: Manifest, lines: LineMap) -> list[str]:
+    """Compile every path glob with the library selection uses (too slow to import on every run)."""
+    if not any(sc.paths for sc in manifest.scenarios):
+        return []
+    import warnings
+
+    from pathspec import GitIgnoreSpec
+
+    found = []
+    for sc in manifest.scenarios:
+        for pattern in sc.paths:
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    GitIgnoreSpec.from_lines([pattern])
+            except Exception as e:  # pathspec raises its own errors and re.error alike
+                # A position would point into pathspec's regex, not into the glob.
+                why = re.sub(r" at position \d+", "", str(e))
+                found.append(
+                    f"{manifest.display()}:{lines.key(sc.index, 'paths')}: scenario '{sc.name}' key 'paths':"
+                    f" {pattern!r} does not compile as a gitignore-style glob: {why} (fix or escape it)"
+                )
+    return found
+
+
+def _orphans(manifest: Manifest) -> list[str]:
+    """Scripts in the scenarios folder that no scenario runs."""
+    folder = manifest.dir / "scenarios"
+    if not folder.is_dir():
+        return []
+    used = {(manifest.dir / sc.script).resolve() for sc in manifest.scenarios if sc.script}
+    commands = "\n".join(sc.run for sc in manifest.scenarios if sc.run)
+    found = []
+    for path in sorted(folder.rglob("*")):
+        rel = path.relative_to(folder)
+        if not path.is_file() or any(p.startswith(".") for p in rel.parts):
+            continue
+        if rel.parts[0] in SHARED_DIRS or rel.as_posix() in SHARED_SCRIPTS:
+            continue
+        if path.resolve() in used or path.name in commands:
+            continue
+        script = (Path("scenarios") / rel).as_posix()
+        found.append(
+            f"{_display(path)}:1: warning: no scenario runs this script (add one with"
+            f" 'smoke add NAME --owner T --script {script}', move shared code to scenarios/lib/, or delete it)"
+        )
+    return found
+
+
+# ---------------------------------------------------------------- grow-only
+
+
+def _grow_only(out: Out, args: argparse.Namespace) -> int:
+    path, root, missing = _target(args)
+    rel = _relative(path, root)
+    ref = args.base or "HEAD"
+    current = git.read_staged(root, rel) if args.staged else (path.read_bytes() if path.is_file() else None)
+    base = _base_bytes(root, ref, rel, explicit=bool(args.base))
+    if base is None and current is None:
+        if missing is not None:
+            raise missing
+        out.line(f"smoke check --grow-only: no manifest at {_short(ref)} or now; nothing to compare")
+        return 0
+    cur_doc = None
+    if current is not None:
+        try:
+            cur_doc = manifest_mod.parse_toml(current, _display(path))[1]
+        except ManifestError as e:
+            out.line(out.paint(f"{e.problems[0]} (nothing can be compared until it parses)", "error"))
+            return 2
+    if base is None:
+        out.line(f"smoke check --grow-only: {rel} is new since {_short(ref)}; nothing to compare")
+        return 0
+    try:
+        base_text, base_doc = manifest_mod.parse_toml(base, f"{rel} at {_short(ref)}")
+    except ManifestError as e:
+        out.line(out.paint(
+            f"smoke check --grow-only: warning: {e.problems[0]}; nothing at the base to compare with", "warn"
+        ))
+        return 0
+    base_files = growonly.at_ref(root, ref, rel, base_doc)
+    now_files = growonly.still_there(root, base_files, rel, args.staged)
+    violations = growonly.compare(base_doc, cur_doc, base_files, now_files)
+    if not violations:
+        out.line(f"smoke check --grow-only: {_display(path)}: nothing removed or weakened since {_short(ref)}")
+        return 0
+    shown = _show(violations, path, ref, base_text, current)
+    for line in shown:
+        out.line(out.paint(line, "error"))
+    return _override(out, args, root, base_doc, cur_doc, shown)
+
+
+def _target(args: argparse.Namespace) -> tuple[Path, Path, SmokeError | None]:
+    """The manifest's path even when it is gone (a deleted manifest is a violation, not a usage error)."""
+    try:
+        path = manifest_mod.locate(args.manifest)
+        missing = None
+    except SmokeError as e:
+        missing = e
+        given = args.manifest or os.environ.get("SMOKE_MANIFEST") or os.environ.get("WG_SMOKE_MANIFEST")
+        if given:
+            path = (Path.cwd() / given).absolute()
+        else:
+            top = git.find_toplevel(Path.cwd())
+            if top is None:
+                raise
+            path = top / manifest_mod.DEFAULT_REL_PATH
+            missing = None  # the default place: no manifest at either side is simply nothing to guard
+    root = git.find_toplevel(path.parent)
+    if root is None:
+        raise SmokeError(f"{path} is not inside a git repository", hint="--grow-only compares with git history")
+    return path, root, missing
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        raise SmokeError(f"{path} is outside the repository {root}", hint="--grow-only compares with git history") from None
+
+
+def _base_bytes(root: Path, ref: str, rel: str, explicit: bool) -> bytes | None:
+    if ref == git.NULL_SHA:
+        return None  # a new branch: nothing was there before
+    if git.rev_parse(root, ref) is None:
+        if explicit:
+            raise SmokeError(f"unknown git ref '{ref}'", hint="use a branch, tag or commit that exists here (fetch it first?)")
+        return None  # no commit yet
+    return git.read_at(root, ref, rel)
+
+
+def _short(ref: str) -> str:
+    return ref[:12] if re.fullmatch(r"[0-9a-f]{40}", ref) else ref
+
+
+def _show(
+    violations: list[growonly.Violation], path: Path, ref: str, base_text: str, current: bytes | None
+) -> list[str]:
+    display = _display(path)
+    base_lines = LineMap(base_text)
+    base_index = _indexes(base_text)
+    cur_lines = LineMap(current.decode("utf-8")) if current is not None else None
+    cur_index = _indexes(current.decode("utf-8")) if current is not None else {}
+    shown = []
+    for v in violations:
+        if v.removed and v.scenario in base_index:
+            line = base_lines.scenario(base_index[v.scenario])
+            shown.append(f"{display}: scenario '{v.scenario}' (line {line} at {_short(ref)}): {v.message}")
+        elif v.scenario in cur_index and cur_lines is not None:
+            line = cur_lines.key(cur_index[v.scenario], v.key or "")
+            shown.append(f"{display}:{line}: {v}")
+        else:
+            shown.append(f"{display}: {v}")
+    return shown
+
+
+def _indexes(text: str) -> dict[str, int]:
+    import tomllib
+
+    try:
+        raw = tomllib.loads(text).get("scenario", [])
+    except tomllib.TOMLDecodeError:
+        return {}
+    found: dict[str, int] = {}
+    if isinstance(raw, list):
+        for i, sc in enumerate(raw):
+            if isinstance(sc, dict) and isinstance(sc.get("name"), str):
+                found.setdefault(sc["name"], i)
+    return found
+
+
+def _override(
+    out: Out,
+    args: argparse.Namespace,
+    root: Path,
+    base_doc: dict[str, Any],
+    cur_doc: dict[str, Any] | None,
+    shown: list[str],
+) -> int:
+    """Refuse (1), unless a human set SMOKE_ALLOW_SHRINK=1: then warn loudly, audit, and allow (0)."""
+    n = len(shown)
+    if os.environ.get(ALLOW_SHRINK_VAR) != "1":
+        out.line(out.paint(
+            f"smoke check --grow-only refused: {n} removal(s) or weakening(s) since {_short(args.base or 'HEAD')}"
+            " (restore them; the smoke suite only grows. A human may override with SMOKE_ALLOW_SHRINK=1, audited)",
+            "error",
+        ))
+        return 1
+    agents = [v for v in _agent_vars(base_doc, cur_doc) if os.environ.get(v)]
+    if agents:
+        out.line(out.paint(
+            f"smoke check --grow-only refused: SMOKE_ALLOW_SHRINK is not honoured for agents ({', '.join(agents)}"
+            " is set). Restore what was removed; only a human may shrink the smoke suite.",
+            "error",
+        ))
+        return 1
+    from smoke.commands.gate import audit
+
+    task = _task(root)
+    stage = "pre-commit" if args.staged else None
+    audit(root, "allow-shrink", task, stage, "; ".join(shown))
+    bar = "!" * 79
+    sys.stderr.write(
+        f"{bar}\n!!! SMOKE_ALLOW_SHRINK=1: {n} removal(s) or weakening(s) of the smoke suite ALLOWED.\n"
+        f"!!! This is recorded in the audit log.\n{bar}\n"
+    )
+    return 0
+
+
+def _task(root: Path) -> str | None:
+    """The task being worked on, for the audit log; best effort (the manifest may be half-edited)."""
+    from smoke.commands import common
+
+    try:
+        return common.current_task(manifest_mod.load(None, cwd=root))
+    except SmokeError:
+        return os.environ.get("SMOKE_TASK") or os.environ.get("WG_TASK_ID")
+
+
+def _agent_vars(base_doc: dict[str, Any], cur_doc: dict[str, Any] | None) -> list[str]:
+    """The default and both sides' agent_env: removing a variable from settings must not let an agent through."""
+    names = ["WG_AGENT_ID"]
+    for doc in (base_doc, cur_doc or {}):
+        settings = doc.get("settings")
+        listed = settings.get("agent_env") if isinstance(settings, dict) else None
+        if isinstance(listed, list):
+            names.extend(v for v in listed if isinstance(v, str) and v)
+    return list(dict.fromkeys(names))
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)

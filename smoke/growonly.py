@@ -1,0 +1,257 @@
+"""Grow-only: name every way the current manifest protects less than the base.
+
+`compare` is pure: two parsed TOML documents (as `tomllib` returns them) and
+the script files present on each side, in, a list of violations out. Reading
+the two sides from git (a ref, the index, the work tree) is `snapshot_*`,
+through `smoke.git`.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import posixpath
+from pathlib import Path
+from typing import Any
+
+from smoke import git
+from smoke.manifest import STREAM_LIST_KEYS
+
+# Assertions that are lists of strings, compared item by item.
+LIST_ASSERTIONS = STREAM_LIST_KEYS
+# Assertions that are lists of tables, compared check by check.
+TABLE_ASSERTIONS = ("json", "files")
+SCENARIOS_DIR = "scenarios"
+
+
+@dataclasses.dataclass(frozen=True)
+class Violation:
+    scenario: str | None  # None: the manifest as a whole, or a script file
+    key: str | None
+    message: str
+    removed: bool = False  # the scenario itself is gone (its line is at the base)
+
+    def __str__(self) -> str:
+        where = f"scenario '{self.scenario}'" if self.scenario else ""
+        if self.key:
+            where += f" key '{self.key}'" if where else f"key '{self.key}'"
+        return f"{where}: {self.message}" if where else self.message
+
+
+# ---------------------------------------------------------------- the comparison
+
+
+def compare(
+    base: dict[str, Any] | None,
+    current: dict[str, Any] | None,
+    base_files: set[str] | frozenset[str] = frozenset(),
+    current_files: set[str] | frozenset[str] = frozenset(),
+) -> list[Violation]:
+    """Every removal or weakening from `base` to `current`.
+
+    `base_files` are the scenario scripts (paths relative to the manifest's
+    folder) that existed at the base; `current_files` those of them that exist now.
+    """
+    if base is None:
+        return []  # nothing to shrink
+    if current is None:
+        return [Violation(None, None, "the manifest was deleted (restore it; the smoke suite only grows)")]
+    old, new = scenarios_by_name(base), scenarios_by_name(current)
+    out: list[Violation] = []
+    added = [name for name in new if name not in old]
+    for name, sc in old.items():
+        if name not in new:
+            out.append(_removed(name, sc, added, new))
+        else:
+            out.extend(_weakened(name, sc, new[name]))
+    out.extend(_deleted_files(old, set(base_files) - set(current_files)))
+    return out
+
+
+def scenarios_by_name(doc: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The scenario tables by name (the first one of a duplicated name wins)."""
+    raw = doc.get("scenario", [])
+    found: dict[str, dict[str, Any]] = {}
+    if not isinstance(raw, list):
+        return found
+    for sc in raw:
+        if isinstance(sc, dict) and isinstance(sc.get("name"), str):
+            found.setdefault(sc["name"], sc)
+    return found
+
+
+def _removed(name: str, sc: dict[str, Any], added: list[str], new: dict[str, dict[str, Any]]) -> Violation:
+    same = [a for a in added if _what_runs(new[a]) == _what_runs(sc) and _what_runs(sc) is not None]
+    if same:
+        return Violation(
+            name, None,
+            f"was removed (renamed to '{same[0]}'? a rename removes the old name: keep '{name}' and add the new one beside it)",
+            removed=True,
+        )
+    return Violation(name, None, "was removed (put it back; a scenario is permanent once added)", removed=True)
+
+
+def _what_runs(sc: dict[str, Any]) -> tuple[str, str] | None:
+    if isinstance(sc.get("script"), str):
+        return "script", posixpath.normpath(sc["script"])
+    if isinstance(sc.get("run"), str):
+        return "run", sc["run"].strip()
+    return None
+
+
+def _weakened(name: str, old: dict[str, Any], new: dict[str, Any]) -> list[Violation]:
+    out: list[Violation] = []
+    for key, noun, fix in (
+        ("owners", "owner", "add owners, never remove them"),
+        ("paths", "path", "widen it with another path instead"),
+    ):
+        kept = set(_strings(new.get(key)))
+        for value in _strings(old.get(key)):
+            if value not in kept:
+                out.append(Violation(name, key, f"{noun} {value!r} was removed (put it back; {fix})"))
+    old_expect, new_expect = _table(old.get("expect")), _table(new.get("expect"))
+    out.extend(_assertions(name, old_expect, new_expect))
+    old_code, new_code = _exit_codes(old_expect), _exit_codes(new_expect)
+    if old_code != new_code:
+        out.append(Violation(
+            name, "expect.exit_code",
+            f"changed from {_codes(old_code)} to {_codes(new_code)} (restore {_codes(old_code)})",
+        ))
+    return out
+
+
+def _assertions(name: str, old: dict[str, Any], new: dict[str, Any]) -> list[Violation]:
+    out: list[Violation] = []
+    for key in LIST_ASSERTIONS:
+        kept = set(_strings(new.get(key)))
+        for value in _strings(old.get(key)):
+            if value not in kept:
+                out.append(Violation(
+                    name, f"expect.{key}",
+                    f"assertion {value!r} was removed or changed (restore it; add new assertions beside it)",
+                ))
+    if "stdout_equals" in old and old.get("stdout_equals") != new.get("stdout_equals"):
+        out.append(Violation(
+            name, "expect.stdout_equals", "the expected output was removed or changed (restore it)",
+        ))
+    for key in TABLE_ASSERTIONS:
+        kept_checks = _tables(new.get(key))
+        for check in _tables(old.get(key)):
+            if check not in kept_checks:
+                out.append(Violation(
+                    name, f"expect.{key}",
+                    f"check {_inline(check)} was removed or changed (restore it; add new checks beside it)",
+                ))
+    return out
+
+
+def _deleted_files(old: dict[str, dict[str, Any]], gone: set[str]) -> list[Violation]:
+    users: dict[str, list[str]] = {}
+    for name, sc in old.items():
+        script = sc.get("script")
+        if isinstance(script, str):
+            users.setdefault(posixpath.normpath(script), []).append(name)
+    out = []
+    for path in sorted(gone):
+        used = users.get(path)
+        by = f" (scenario {', '.join(repr(u) for u in used)} runs it)" if used else ""
+        out.append(Violation(None, None, f"script {path} was deleted{by} (restore it; edit a script, never delete it)"))
+    return out
+
+
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return [v for v in value if isinstance(v, str)]
+    return []
+
+
+def _table(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _tables(value: Any) -> list[Any]:
+    if isinstance(value, dict):
+        return [value]
+    return list(value) if isinstance(value, list) else []
+
+
+def _exit_codes(expect: dict[str, Any]) -> list[Any]:
+    value = expect.get("exit_code", 0)
+    codes = value if isinstance(value, list) else [value]
+    return sorted(codes, key=repr)
+
+
+def _codes(codes: list[Any]) -> str:
+    return str(codes[0]) if len(codes) == 1 else "[" + ", ".join(str(c) for c in codes) + "]"
+
+
+def _inline(check: Any) -> str:
+    if not isinstance(check, dict):
+        return json.dumps(check, default=str)
+    body = ", ".join(f"{k} = {json.dumps(v, default=str)}" for k, v in check.items())
+    return "{ " + body + " }"
+
+
+# ---------------------------------------------------------------- the two sides
+
+
+def protected_files(doc: dict[str, Any], listed: set[str], manifest_dir: str) -> set[str]:
+    """What grow-only keeps from being deleted: everything in the scenarios folder, and every script a scenario names.
+
+    `listed` are the files in the scenarios folder (relative to the top level).
+    The result is relative to the manifest's folder.
+    """
+    # Hidden files (.gitkeep and the like) protect nothing.
+    rels = (_from_top(p, manifest_dir) for p in listed)
+    found = {r for r in rels if not any(part.startswith(".") for part in r.split("/"))}
+    for sc in scenarios_by_name(doc).values():
+        script = sc.get("script")
+        if isinstance(script, str) and script.strip():
+            found.add(posixpath.normpath(script))
+    return found
+
+
+def to_top(rel: str, manifest_dir: str) -> str | None:
+    """A path relative to the manifest's folder as one relative to the top level; None if it leaves the repository."""
+    joined = posixpath.normpath(posixpath.join(manifest_dir, rel)) if manifest_dir else posixpath.normpath(rel)
+    return None if joined == ".." or joined.startswith("../") or joined.startswith("/") else joined
+
+
+def _from_top(path: str, manifest_dir: str) -> str:
+    return posixpath.relpath(path, manifest_dir) if manifest_dir else path
+
+
+def scenarios_folder(manifest_dir: str) -> str:
+    return posixpath.join(manifest_dir, SCENARIOS_DIR) if manifest_dir else SCENARIOS_DIR
+
+
+def at_ref(root: Path, ref: str, manifest_rel: str, doc: dict[str, Any] | None) -> frozenset[str]:
+    """The protected files that exist at `ref` (for the base side)."""
+    if doc is None:
+        return frozenset()
+    mdir = posixpath.dirname(manifest_rel)
+    listed = set(git.files_at(root, ref, scenarios_folder(mdir)))
+    present = set()
+    for rel in protected_files(doc, listed, mdir):
+        top = to_top(rel, mdir)
+        if top is not None and (top in listed or git.read_at(root, ref, top) is not None):
+            present.add(rel)
+    return frozenset(present)
+
+
+def still_there(root: Path, wanted: frozenset[str], manifest_rel: str, staged: bool) -> frozenset[str]:
+    """Which of the base's protected files exist now (in the index with `staged`, else in the work tree)."""
+    mdir = posixpath.dirname(manifest_rel)
+    listed = set(git.files_staged(root, scenarios_folder(mdir))) if staged else set()
+    present = set()
+    for rel in wanted:
+        top = to_top(rel, mdir)
+        if top is None:
+            continue
+        if staged:
+            if top in listed or git.read_staged(root, top) is not None:
+                present.add(rel)
+        elif (root / top).is_file():
+            present.add(rel)
+    return frozenset(present)

@@ -1,0 +1,359 @@
+"""Grow-only: the pure comparison, then `smoke check --grow-only` against real git history."""
+from __future__ import annotations
+
+import json
+import tomllib
+
+import pytest
+from conftest import Repo
+
+from smoke.growonly import compare
+
+
+def _doc(text: str) -> dict:
+    return tomllib.loads(text)
+
+
+BASE = """
+[[scenario]]
+name = "reads"
+script = "scenarios/reads.sh"
+owners = ["t1", "t2"]
+paths = ["src/**", "lib/**"]
+[scenario.expect]
+exit_code = 0
+stdout_contains = ["priority=10", "role=coordinator"]
+stdout_not_contains = ["Traceback"]
+stdout_matches = ['id=\\d+']
+stdout_equals = "whole\\n"
+lines_in_order = ["connect", "done"]
+json = [{ path = "$.a", equals = 1 }]
+files = [{ path = "$SMOKE_SCRATCH/out", contains = ["ok"] }]
+
+[[scenario]]
+name = "inline"
+run = "echo hi"
+owners = ["t3"]
+[scenario.expect]
+stdout_contains = ["hi"]
+"""
+
+
+def _messages(base: str, current: str | None, base_files=frozenset(), now_files=frozenset()) -> list[str]:
+    return [str(v) for v in compare(_doc(base), _doc(current) if current is not None else None, base_files, now_files)]
+
+
+# ---------------------------------------------------------------- pure
+
+
+def test_identical_and_grown_manifests_pass() -> None:
+    assert _messages(BASE, BASE) == []
+    grown = BASE.replace('owners = ["t3"]', 'owners = ["t3", "t4"]\npaths = ["x/**"]') + """
+[[scenario]]
+name = "new_one"
+run = "true"
+[scenario.expect]
+stdout_contains = ["more"]
+"""
+    grown = grown.replace('stdout_contains = ["hi"]', 'stdout_contains = ["hi", "there"]\nstderr_contains = ["x"]')
+    assert _messages(BASE, grown) == []
+
+
+def test_no_base_manifest_is_fine() -> None:
+    assert compare(None, _doc(BASE)) == []
+    assert compare(None, None) == []
+
+
+def test_deleted_manifest() -> None:
+    assert _messages(BASE, None) == ["the manifest was deleted (restore it; the smoke suite only grows)"]
+
+
+def test_removed_scenario() -> None:
+    current = BASE[: BASE.index('[[scenario]]\nname = "inline"')]
+    assert _messages(BASE, current) == ["scenario 'inline': was removed (put it back; a scenario is permanent once added)"]
+
+
+def test_renamed_scenario_is_named_as_a_rename() -> None:
+    current = BASE.replace('name = "inline"', 'name = "inline_renamed"')
+    assert _messages(BASE, current) == [
+        "scenario 'inline': was removed (renamed to 'inline_renamed'? a rename removes the old name:"
+        " keep 'inline' and add the new one beside it)"
+    ]
+    by_script = BASE.replace('name = "reads"', 'name = "reads2"')
+    assert "renamed to 'reads2'?" in _messages(BASE, by_script)[0]
+
+
+def test_removed_owner_and_path() -> None:
+    current = BASE.replace('owners = ["t1", "t2"]', 'owners = ["t1"]').replace('paths = ["src/**", "lib/**"]', 'paths = ["src/**"]')
+    assert _messages(BASE, current) == [
+        "scenario 'reads' key 'owners': owner 't2' was removed (put it back; add owners, never remove them)",
+        "scenario 'reads' key 'paths': path 'lib/**' was removed (put it back; widen it with another path instead)",
+    ]
+
+
+@pytest.mark.parametrize(("old", "new", "key", "what"), [
+    ('stdout_contains = ["priority=10", "role=coordinator"]', 'stdout_contains = ["priority=10"]',
+     "expect.stdout_contains", "assertion 'role=coordinator'"),
+    ('stdout_contains = ["priority=10", "role=coordinator"]', 'stdout_contains = ["priority=10", "role=worker"]',
+     "expect.stdout_contains", "assertion 'role=coordinator'"),
+    ('stdout_not_contains = ["Traceback"]\n', "", "expect.stdout_not_contains", "assertion 'Traceback'"),
+    ("stdout_matches = ['id=\\d+']", "stdout_matches = ['id=.*']", "expect.stdout_matches", "assertion 'id=\\\\d+'"),
+    ('lines_in_order = ["connect", "done"]', 'lines_in_order = ["done"]', "expect.lines_in_order", "assertion 'connect'"),
+    ('json = [{ path = "$.a", equals = 1 }]', 'json = [{ path = "$.a", equals = 2 }]',
+     "expect.json", 'check { path = "$.a", equals = 1 }'),
+    ('files = [{ path = "$SMOKE_SCRATCH/out", contains = ["ok"] }]\n', "",
+     "expect.files", 'check { path = "$SMOKE_SCRATCH/out", contains = ["ok"] }'),
+])
+def test_removed_or_changed_assertion(old: str, new: str, key: str, what: str) -> None:
+    assert old in BASE
+    assert _messages(BASE, BASE.replace(old, new)) == [
+        f"scenario 'reads' key '{key}': {what} was removed or changed ("
+        + ("restore it; add new checks beside it)" if what.startswith("check") else "restore it; add new assertions beside it)")
+    ]
+
+
+def test_changed_stdout_equals() -> None:
+    current = BASE.replace('stdout_equals = "whole\\n"', 'stdout_equals = "other\\n"')
+    assert _messages(BASE, current) == [
+        "scenario 'reads' key 'expect.stdout_equals': the expected output was removed or changed (restore it)"
+    ]
+
+
+def test_dropping_the_whole_expect_table_names_every_assertion() -> None:
+    current = BASE.replace('[scenario.expect]\nstdout_contains = ["hi"]\n', "")
+    assert _messages(BASE, current) == [
+        "scenario 'inline' key 'expect.stdout_contains': assertion 'hi' was removed or changed"
+        " (restore it; add new assertions beside it)"
+    ]
+
+
+def test_changed_exit_code() -> None:
+    assert _messages(BASE, BASE.replace("exit_code = 0", "exit_code = [0, 1]")) == [
+        "scenario 'reads' key 'expect.exit_code': changed from 0 to [0, 1] (restore 0)"
+    ]
+    # The default is 0: writing it out, or dropping it, changes nothing.
+    assert _messages(BASE, BASE.replace("exit_code = 0\n", "")) == []
+    assert _messages(BASE, BASE.replace("exit_code = 0", "exit_code = [0]")) == []
+
+
+def test_string_and_list_forms_are_the_same_assertion() -> None:
+    current = BASE.replace('stdout_not_contains = ["Traceback"]', 'stdout_not_contains = "Traceback"')
+    assert _messages(BASE, current) == []
+
+
+def test_edited_script_content_is_allowed_but_a_deleted_script_is_not() -> None:
+    files = frozenset({"scenarios/reads.sh", "scenarios/helpers.sh"})
+    assert _messages(BASE, BASE, files, files) == []
+    assert _messages(BASE, BASE, files, frozenset({"scenarios/helpers.sh"})) == [
+        "script scenarios/reads.sh was deleted (scenario 'reads' runs it) (restore it; edit a script, never delete it)"
+    ]
+    assert _messages(BASE, BASE, files, frozenset({"scenarios/reads.sh"})) == [
+        "script scenarios/helpers.sh was deleted (restore it; edit a script, never delete it)"
+    ]
+
+
+def test_switching_script_to_run_is_allowed() -> None:
+    current = BASE.replace('script = "scenarios/reads.sh"', 'run = "bash other.sh"')
+    assert _messages(BASE, current) == []
+
+
+# ---------------------------------------------------------------- through git
+
+MANIFEST = """\
+[[scenario]]
+name = "reads"
+script = "scenarios/reads.sh"
+owners = ["t1"]
+paths = ["src/**"]
+[scenario.expect]
+stdout_contains = ["priority=10"]
+
+[[scenario]]
+name = "inline"
+run = "echo hi"
+owners = ["t2"]
+[scenario.expect]
+exit_code = 0
+stdout_contains = ["hi"]
+"""
+
+
+@pytest.fixture
+def committed(repo: Repo) -> Repo:
+    repo.manifest(MANIFEST)
+    repo.write("tests/smoke/scenarios/reads.sh", "echo priority=10\n")
+    repo.write("tests/smoke/scenarios/helpers.sh", "say() { echo \"$@\"; }\n")
+    assert repo.commit("add smoke").returncode == 0
+    return repo
+
+
+def _grow(repo: Repo, *args: str, env: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
+    return repo.smoke("check", "--grow-only", *args, env=env)
+
+
+def _edit(repo: Repo, old: str, new: str) -> None:
+    text = repo.read("tests/smoke/manifest.toml")
+    assert old in text
+    (repo.path / "tests/smoke/manifest.toml").write_text(text.replace(old, new))
+
+
+def test_unchanged_and_grown_pass(committed: Repo) -> None:
+    res = _grow(committed)
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert "smoke check --grow-only: tests/smoke/manifest.toml: nothing removed or weakened since HEAD" in res.stdout
+    _edit(committed, 'owners = ["t2"]', 'owners = ["t2", "t3"]')
+    assert _grow(committed).returncode == 0
+
+
+@pytest.mark.parametrize(("old", "new", "expected"), [
+    ('[[scenario]]\nname = "inline"\nrun = "echo hi"\nowners = ["t2"]\n[scenario.expect]\nexit_code = 0\nstdout_contains = ["hi"]\n', "",
+     "tests/smoke/manifest.toml: scenario 'inline' (line 9 at HEAD): was removed (put it back; a scenario is permanent once added)"),
+    ('name = "inline"', 'name = "inline2"',
+     "tests/smoke/manifest.toml: scenario 'inline' (line 9 at HEAD): was removed (renamed to 'inline2'? a rename removes"
+     " the old name: keep 'inline' and add the new one beside it)"),
+    ('owners = ["t1"]', "owners = []",
+     "tests/smoke/manifest.toml:4: scenario 'reads' key 'owners': owner 't1' was removed (put it back; add owners, never remove them)"),
+    ('paths = ["src/**"]\n', "",
+     "tests/smoke/manifest.toml:1: scenario 'reads' key 'paths': path 'src/**' was removed (put it back; widen it with another path instead)"),
+    ('stdout_contains = ["hi"]', 'stdout_contains = ["h"]',
+     "tests/smoke/manifest.toml:15: scenario 'inline' key 'expect.stdout_contains': assertion 'hi' was removed or changed"
+     " (restore it; add new assertions beside it)"),
+    ("exit_code = 0", "exit_code = 1",
+     "tests/smoke/manifest.toml:14: scenario 'inline' key 'expect.exit_code': changed from 0 to 1 (restore 0)"),
+])
+def test_each_violation_is_refused_and_named(committed: Repo, old: str, new: str, expected: str) -> None:
+    _edit(committed, old, new)
+    res = _grow(committed)
+    assert res.returncode == 1, res.stdout + res.stderr
+    assert expected in res.stdout.splitlines()
+    assert res.stdout.splitlines()[-1] == (
+        "smoke check --grow-only refused: 1 removal(s) or weakening(s) since HEAD (restore them; the smoke suite"
+        " only grows. A human may override with SMOKE_ALLOW_SHRINK=1, audited)"
+    )
+
+
+def test_deleted_script_is_refused(committed: Repo) -> None:
+    (committed.path / "tests/smoke/scenarios/helpers.sh").unlink()
+    res = _grow(committed)
+    assert res.returncode == 1, res.stdout + res.stderr
+    assert ("tests/smoke/manifest.toml: script scenarios/helpers.sh was deleted (restore it; edit a script,"
+            " never delete it)") in res.stdout
+    # Editing a script is fine.
+    committed.write("tests/smoke/scenarios/helpers.sh", "say() { printf '%s\\n' \"$*\"; }\n")
+    committed.write("tests/smoke/scenarios/reads.sh", "echo priority=10 # better\n")
+    assert _grow(committed).returncode == 0
+
+
+def test_deleted_manifest_is_refused(committed: Repo) -> None:
+    (committed.path / "tests/smoke/manifest.toml").unlink()
+    res = _grow(committed)
+    assert res.returncode == 1, res.stdout + res.stderr
+    assert "tests/smoke/manifest.toml: the manifest was deleted (restore it; the smoke suite only grows)" in res.stdout
+
+
+def test_manifest_absent_at_base_is_fine(repo: Repo) -> None:
+    repo.manifest(MANIFEST.replace('script = "scenarios/reads.sh"', 'run = "echo priority=10"'))
+    res = _grow(repo)
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert "smoke check --grow-only: tests/smoke/manifest.toml is new since HEAD; nothing to compare" in res.stdout
+
+
+def test_no_manifest_anywhere_is_nothing_to_guard(repo: Repo) -> None:
+    res = _grow(repo)
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert res.stdout == "smoke check --grow-only: no manifest at HEAD or now; nothing to compare\n"
+
+
+def test_staged_compares_the_index_not_the_work_tree(committed: Repo) -> None:
+    _edit(committed, 'owners = ["t1"]', "owners = []")
+    # Unstaged: the commit would not shrink anything.
+    assert _grow(committed, "--staged").returncode == 0
+    committed.git("add", "tests/smoke/manifest.toml")
+    res = _grow(committed, "--staged")
+    assert res.returncode == 1
+    assert "owner 't1' was removed" in res.stdout
+    # Restored in the work tree but still staged: the index is what gets committed.
+    (committed.path / "tests/smoke/manifest.toml").write_text(MANIFEST)
+    assert _grow(committed).returncode == 0
+    assert _grow(committed, "--staged").returncode == 1
+
+
+def test_staged_script_deletion(committed: Repo) -> None:
+    (committed.path / "tests/smoke/scenarios/reads.sh").unlink()
+    # Only deleted in the work tree: not part of the commit yet.
+    res = _grow(committed, "--staged")
+    assert res.returncode == 0, res.stdout
+    committed.git("rm", "-q", "--cached", "tests/smoke/scenarios/reads.sh")
+    res = _grow(committed, "--staged")
+    assert res.returncode == 1
+    assert "script scenarios/reads.sh was deleted (scenario 'reads' runs it)" in res.stdout
+
+
+def test_base_ref(committed: Repo) -> None:
+    committed.git("branch", "base")
+    _edit(committed, 'owners = ["t1"]', "owners = []")
+    assert committed.commit("drop owner").returncode == 0
+    assert _grow(committed).returncode == 0  # nothing changed since HEAD
+    res = _grow(committed, "--base", "base")
+    assert res.returncode == 1
+    assert "owner 't1' was removed" in res.stdout
+    assert "since base" in res.stdout
+    res = _grow(committed, "--base", "no-such-ref")
+    assert res.returncode == 2
+    assert res.stderr == (
+        "smoke check: error: unknown git ref 'no-such-ref' (use a branch, tag or commit that exists here (fetch it first?))\n"
+    )
+
+
+def test_human_override_is_loud_and_audited(committed: Repo) -> None:
+    _edit(committed, 'owners = ["t1"]', "owners = []")
+    res = _grow(committed, env={"SMOKE_ALLOW_SHRINK": "1"})
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert "owner 't1' was removed" in res.stdout
+    assert "!!! SMOKE_ALLOW_SHRINK=1: 1 removal(s) or weakening(s) of the smoke suite ALLOWED." in res.stderr
+    log = (committed.path / ".git/smoke/audit.log").read_text().splitlines()
+    assert len(log) == 1
+    entry = json.loads(log[0])
+    assert entry["action"] == "allow-shrink"
+    assert "owner 't1' was removed" in entry["reason"]
+
+
+@pytest.mark.parametrize("agent_env", [{"WG_AGENT_ID": "agent-7"}, {"MY_BOT": "1"}])
+def test_agent_cannot_override(committed: Repo, agent_env: dict[str, str]) -> None:
+    # An agent_env name from the base's settings counts even after the edit drops it.
+    text = '[settings]\nagent_env = ["MY_BOT"]\n\n' + MANIFEST
+    committed.manifest(text)
+    assert committed.commit("settings").returncode == 0
+    committed.manifest(MANIFEST.replace('owners = ["t1"]', "owners = []"))
+    res = _grow(committed, env={"SMOKE_ALLOW_SHRINK": "1", **agent_env})
+    assert res.returncode == 1, res.stdout + res.stderr
+    name = next(iter(agent_env))
+    assert res.stdout.splitlines()[-1] == (
+        f"smoke check --grow-only refused: SMOKE_ALLOW_SHRINK is not honoured for agents ({name} is set)."
+        " Restore what was removed; only a human may shrink the smoke suite."
+    )
+    assert not (committed.path / ".git/smoke/audit.log").exists()
+
+
+def test_unparsable_current_manifest_blocks(committed: Repo) -> None:
+    _edit(committed, 'name = "inline"', 'name = "inline')
+    res = _grow(committed)
+    assert res.returncode == 2
+    assert res.stdout == (
+        "tests/smoke/manifest.toml:10:15: TOML syntax error: Illegal character '\\n'"
+        " (nothing can be compared until it parses)\n"
+    )
+
+
+def test_real_pre_commit_hook_refuses_commit_all(committed: Repo) -> None:
+    # `git commit -a` and `git commit PATH` check a temporary index (GIT_INDEX_FILE): that is what gets committed.
+    hook = committed.path / ".git/hooks/pre-commit"
+    hook.write_text("#!/bin/sh\nexec smoke check --grow-only --staged\n")
+    hook.chmod(0o755)
+    _edit(committed, 'owners = ["t1"]', "owners = []")
+    head = committed.head()
+    for args in (["-a"], ["--", "tests/smoke/manifest.toml"]):
+        res = committed.git("commit", "-q", "-m", "shrink", *args, check=False)
+        assert res.returncode == 1, res.stdout + res.stderr
+        assert "owner 't1' was removed" in res.stdout + res.stderr
+    assert committed.head() == head
