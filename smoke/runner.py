@@ -13,6 +13,7 @@ import os
 import select
 import shutil
 import signal
+import subprocess
 import sys
 import tempfile
 import threading
@@ -329,7 +330,7 @@ class Runner:
                     full = self.root / full
                 try:
                     return full.read_bytes()
-                except OSError:
+                except (OSError, ValueError):  # ValueError: a NUL in the path
                     return None
 
             result.failures = check(sc.expect, out, read_file)
@@ -342,8 +343,6 @@ class Runner:
             result.reason = f"left {len(result.leftovers)} process(es) running; ended them"
 
     def _execute(self, sc: Scenario, env: dict[str, str], token: str, out_path: Path, err_path: Path) -> _Ran:
-        import sh
-
         cmd = self.command_of(sc)
         handle = _Running(procs.Tree(token))
         with self._lock:
@@ -353,20 +352,14 @@ class Runner:
         try:
             with open(os.devnull, "rb") as stdin, open(out_path, "wb") as out, open(err_path, "wb") as err:
                 try:
-                    command = sh.Command(cmd[0])
                     with procs.spawning():
-                        proc = command(
-                            *cmd[1:], _bg=True, _bg_exc=False, _new_session=True, _in=stdin, _out=out,
-                            _err=err, _cwd=str(self.root), _env=env, _ok_code=list(range(256)),
+                        proc = subprocess.Popen(
+                            cmd, stdin=stdin, stdout=out, stderr=err, cwd=self.root, env=env,
+                            start_new_session=True, close_fds=True,
                         )
                         procs.track(proc.pid)
-                except sh.CommandNotFound:
-                    return _Ran(launch_error=f"cannot start {cmd[0]}: not found")
                 except OSError as e:
-                    return _Ran(launch_error=f"cannot start {cmd[0]}: {e.strerror or e}")
-                except sh.ForkException as e:
-                    # exec failed in the child, e.g. a #! line naming a missing interpreter.
-                    return _Ran(launch_error=f"cannot start {cmd[0]}: {_exec_failure(str(e))}")
+                    return _Ran(launch_error=_launch_failure(cmd, e))
                 ran = self._wait(sc, proc, handle.tree)
             ended = procs.end_tree(handle.tree, self.settings.kill_grace_seconds)
             if not ran.timed_out:
@@ -376,7 +369,7 @@ class Runner:
             with self._lock:
                 self._running.pop(sc.name, None)
 
-    def _wait(self, sc: Scenario, proc: Any, tree: procs.Tree) -> _Ran:
+    def _wait(self, sc: Scenario, proc: subprocess.Popen[bytes], tree: procs.Tree) -> _Ran:
         """Wait for the root up to the timeout; end the tree if it is late or the run was cancelled."""
         tree.sid = proc.pid
         tree.since = procs.start_time(proc.pid)
@@ -388,7 +381,7 @@ class Runner:
             if not _exited_within(proc, self.timeout_of(sc)):
                 ran.timed_out = True
                 procs.end_tree(tree, self.settings.kill_grace_seconds)
-            ran.exit_code = _reap(proc)
+            ran.exit_code = proc.wait()
         finally:
             procs.untrack(proc.pid)
         return ran
@@ -421,18 +414,22 @@ class Runner:
             _rmtree(self._scratch_dir)
 
 
-def _exited_within(proc: Any, timeout: float) -> bool:
+def _exited_within(proc: subprocess.Popen[bytes], timeout: float) -> bool:
     """True if the root exits within `timeout` seconds; it is not reaped here.
 
-    A pidfd wakes us the moment the root exits; `sh`'s own timed wait polls
-    every 0.1 s, which would cost every scenario up to that much.
+    A pidfd wakes us the moment the root exits, where Popen.wait(timeout)
+    would poll with sleeps that cost every short scenario milliseconds.
     """
     try:
         fd = os.pidfd_open(proc.pid)
     except ProcessLookupError:
         return True
     except (AttributeError, OSError):
-        return _exited_within_sh(proc, timeout)
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return False
+        return True
     try:
         poller = select.poll()
         poller.register(fd, select.POLLIN)
@@ -447,38 +444,11 @@ def _exited_within(proc: Any, timeout: float) -> bool:
         os.close(fd)
 
 
-def _exited_within_sh(proc: Any, timeout: float) -> bool:
-    import sh
-
-    try:
-        proc.wait(timeout=timeout)
-    except sh.TimeoutException:
-        return False
-    except (sh.ErrorReturnCode, sh.SignalException):
-        pass
-    return True
-
-
-def _reap(proc: Any) -> int | None:
-    """Collect the root's exit status through `sh`, which owns the waitpid."""
-    import sh
-
-    try:
-        proc.wait()
-    except (sh.ErrorReturnCode, sh.SignalException, sh.TimeoutException):
-        pass
-    code = proc.exit_code
-    if code is None:
-        code = proc.process.exit_code
-    return code  # type: ignore[no-any-return]
-
-
-def _exec_failure(text: str) -> str:
-    """The last 'SomeError: message' line of a child's traceback, shortened."""
-    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
-    last = next((ln for ln in reversed(lines) if "Error" in ln.split(":", 1)[0]), lines[-1] if lines else "")
-    why = last.split(": ", 1)[-1]
-    return _shorten(why + " (check its #! line and that it is executable)", 300)
+def _launch_failure(cmd: list[str], e: OSError) -> str:
+    """Why a scenario could not start, in one line."""
+    what = e.strerror or str(e)
+    hint = " (check its #! line and that it is executable)" if len(cmd) == 1 else ""
+    return _shorten(f"cannot start {cmd[0]}: {what}{hint}", 300)
 
 
 def _redact_result(result: Result, redact: Redactor) -> None:

@@ -395,3 +395,29 @@ def test_workgraph_chat_scenarios_skip_loudly_without_the_endpoint(repo: Repo, t
     for r in _json(res)["results"]:
         assert r["status"] == "skip" and r["reason"].startswith(f"endpoint {closed} unreachable"), r
     assert res.returncode == 0
+
+
+def test_helpers_run_the_cleanups_when_smoke_ends_a_scenario(repo: Repo) -> None:
+    repo.smoke("init")
+    repo.write(f"{SCENARIOS}/hangs.sh", """\
+        source "$SMOKE_MANIFEST_DIR/scenarios/helpers.sh"
+        add_cleanup touch "$SMOKE_REPO_ROOT/cleaned-up"
+        echo started
+        sleep 60
+    """)
+    repo.manifest("""
+        [settings]
+        kill_grace_seconds = 30
+
+        [[scenario]]
+        name = "hangs"
+        script = "scenarios/hangs.sh"
+        timeout_seconds = 1
+        [scenario.expect]
+        stdout_contains = ["never"]
+    """)
+    res = repo.smoke("run", "hangs", "--json")
+    (r,) = _json(res)["results"]
+    assert r["status"] == "timeout"
+    # TERM went to the whole tree; the helpers' trap turned it into an exit that ran the cleanups.
+    assert (repo.path / "cleaned-up").exists()

@@ -155,5 +155,7 @@ stdout_contains = ["mytool ran"]
     assert Path(python).is_relative_to(pre_commit_home)
     entries = path.split(os.pathsep)
     assert Path(entries[0]) == Path(python).parent
-    # ...and everything else is the caller's PATH, in the caller's order.
-    assert entries[1:] == caller_path.split(os.pathsep)
+    # ...and after git's own folder (git puts its exec-path first for every hook),
+    # the caller's PATH, in the caller's order.
+    git_exec_path = repo.git("--exec-path").stdout.strip()
+    assert entries[1:] == [git_exec_path, *caller_path.split(os.pathsep)]

@@ -7,14 +7,17 @@ import re
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from smoke import git
 from smoke.errors import SmokeError
 from smoke.git import Change
 from smoke.manifest import Manifest
-from smoke.runner import Result
 from smoke.selection import Selected
 from smoke.selection import Selector
+
+if TYPE_CHECKING:
+    from smoke.runner import Result
 
 KEEP_RUNS = 20
 

@@ -9,8 +9,9 @@
 #   - a scenario prints what its manifest entry asserts, so no human has to look;
 #   - whatever a scenario starts, it cleans up: register it with add_cleanup.
 #
-# This file owns the EXIT trap. Do not set your own `trap ... EXIT` in a
-# scenario (it would replace this one); call add_cleanup instead.
+# This file owns the EXIT trap (and the TERM and INT traps, so that cleanups
+# run when smoke ends a scenario). Do not set your own `trap ... EXIT` in a
+# scenario (it would replace this one); call add_cleanup instead. Needs bash >= 4.4.
 #
 #   loud_skip REASON...          banner on stderr, exit 77 (smoke reports SKIP)
 #   loud_fail MESSAGE...         message on stderr, exit 1 (smoke reports FAIL)
@@ -144,6 +145,10 @@ _smoke_run_cleanups() {
     exit "$rc"
 }
 trap _smoke_run_cleanups EXIT
+# On a timeout or Ctrl-C smoke sends TERM (or INT) to the whole tree: exit
+# through the EXIT trap so that the cleanups run, with the usual 128+N status.
+trap 'exit 143' TERM
+trap 'exit 130' INT
 
 if [[ -z "${SMOKE_SCRATCH:-}" ]]; then
     # Run by hand, outside smoke: make our own scratch and remove it at exit.
