@@ -124,7 +124,7 @@ def _line_matches(expected: str, actual: str) -> bool:
 def equals_diff(expected: str, actual: str) -> str:
     """'' when equal ([..] matches within a line); otherwise a unified diff."""
     exp, act = expected.splitlines(), actual.splitlines()
-    if len(exp) == len(act) and all(_line_matches(e, a) for e, a in zip(exp, act)):
+    if len(exp) == len(act) and all(_line_matches(e, a) for e, a in zip(exp, act, strict=True)):
         return ""
     # Lines that match through a wildcard are shown as equal in the diff.
     aligned = [exp[i] if i < len(exp) and _line_matches(exp[i], a) else a for i, a in enumerate(act)]

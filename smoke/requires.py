@@ -23,10 +23,10 @@ def endpoint(req: str) -> tuple[str, int] | None:
         except ValueError:
             return None
         return (parts.hostname, port) if port else None
-    host, _, port = req.rpartition(":")
-    if not host or not port.isdigit():
+    host, _, digits = req.rpartition(":")
+    if not host or not digits.isdigit():
         return None
-    return host.strip("[]"), int(port)
+    return host.strip("[]"), int(digits)
 
 
 class Checker:
@@ -65,7 +65,7 @@ class Checker:
         try:
             with socket.create_connection((host, port), timeout=self.timeout):
                 return None
-        except socket.timeout:
+        except TimeoutError:
             return f"endpoint {req} unreachable (no answer within {self.timeout:g}s)"
         except OSError as e:
             why = e.strerror or str(e) or type(e).__name__

@@ -147,6 +147,7 @@ def execute(
     from smoke import report
     from smoke.output import Out
     from smoke.runner import Interrupted
+    from smoke.runner import Result
     from smoke.runner import Runner
 
     settings = manifest.settings
