@@ -22,6 +22,6 @@ echo "docs" > NOTES && git add NOTES
 git reset -q src/parser.txt
 git commit -qm "unrelated" > /dev/null 2>&1
 echo "unrelated-commit-exit=$?"
-echo "accept priority" > src/parser.txt && git add -A
+echo "accept priority, fixed" > src/parser.txt && git add -A
 git commit -qm "fix the parser" > /dev/null 2>&1
 echo "fixed-commit-exit=$?"
