@@ -9,14 +9,13 @@ interrupts it, so cleanup never races a half-finished `worktree add`.
 """
 from __future__ import annotations
 
-import dataclasses
-import hashlib
 import os
 import re
 import stat
 import subprocess
 from pathlib import Path
 from typing import TYPE_CHECKING
+from typing import NamedTuple
 
 from smoke.errors import SmokeError
 
@@ -28,8 +27,7 @@ TASK_LOG_LIMIT = 2000
 NULL_SHA = "0" * 40
 
 
-@dataclasses.dataclass(frozen=True)
-class Change:
+class Change(NamedTuple):
     """A changed file and what brought it in (for `smoke list` explanations)."""
 
     path: str
@@ -222,6 +220,8 @@ def content_digest(root: Path) -> str:
     """A digest of the work tree as git sees it: the index plus every changed or
     untracked (not ignored) file's content. A clean checkout of a commit gives
     the same digest wherever it is checked out."""
+    import hashlib
+
     h = hashlib.sha256()
     h.update(_run(root, "ls-files", "--stage", "-z").encode("utf-8", "surrogateescape"))
     out = _run(root, "status", "--porcelain=v1", "-z", "--untracked-files=all", "--no-renames")
@@ -241,6 +241,8 @@ def _file_state(path: Path) -> bytes:
     if stat.S_ISDIR(st.st_mode):
         # A submodule or nested repository: its own content is out of reach here.
         return b"dir"
+    import hashlib
+
     digest = hashlib.sha256()
     try:
         with open(path, "rb") as f:

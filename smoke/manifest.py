@@ -6,11 +6,11 @@ with formatting preserved lives in `smoke.editing`.
 """
 from __future__ import annotations
 
-import dataclasses
 import os
 import re
 from pathlib import Path
 from typing import Any
+from typing import NamedTuple
 
 from smoke.errors import ManifestError
 from smoke.errors import SmokeError
@@ -47,8 +47,7 @@ REQUIRE_HOSTPORT_RE = re.compile(r"^\[?[A-Za-z0-9_.:-]+\]?:\d{1,5}$")
 REQUIRE_CMD_RE = re.compile(r"^cmd:\S+$")
 
 
-@dataclasses.dataclass(frozen=True)
-class Settings:
+class Settings(NamedTuple):
     jobs: int = 8
     default_timeout_seconds: float = 180
     fail_on_skip: bool = False
@@ -61,10 +60,9 @@ class Settings:
     kill_grace_seconds: float = 2.0
 
 
-@dataclasses.dataclass(frozen=True)
-class Scenario:
+class Scenario(NamedTuple):
     name: str
-    index: int
+    index: int  # type: ignore[assignment]  # position in the manifest; tuple.index is never used
     line: int
     script: str | None = None
     run: str | None = None
@@ -79,23 +77,26 @@ class Scenario:
     exclusive: tuple[str, ...] = ()
     proven_against: str | None = None
     proven: bool | None = None
-    expect: dict[str, Any] = dataclasses.field(default_factory=dict, hash=False, compare=False)
+    expect: dict[str, Any] = {}  # never mutated; shared as the default
 
     @property
     def has_positive_assertion(self) -> bool:
         return any(k in self.expect for k in POSITIVE_KEYS)
 
 
-@dataclasses.dataclass
 class Manifest:
-    path: Path
-    root: Path
-    settings: Settings
-    scenarios: list[Scenario]
-    warnings: list[str]
-    # Problems that block only the scenario concerned at run time (a missing
-    # script is an ERROR result there) but are errors for `smoke check`.
-    deferred: dict[str, str]
+    def __init__(
+        self, path: Path, root: Path, settings: Settings, scenarios: list[Scenario],
+        warnings: list[str], deferred: dict[str, str],
+    ) -> None:
+        self.path = path
+        self.root = root
+        self.settings = settings
+        self.scenarios = scenarios
+        self.warnings = warnings
+        # Problems that block only the scenario concerned at run time (a missing
+        # script is an ERROR result there) but are errors for `smoke check`.
+        self.deferred = deferred
 
     @property
     def dir(self) -> Path:

@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 import bisect
-import dataclasses
 import re
 from collections.abc import Iterable
 from collections.abc import Sequence
 from typing import Any
+from typing import NamedTuple
 
 from smoke.errors import SmokeError
 from smoke.git import Change
@@ -16,14 +16,12 @@ from smoke.manifest import did_you_mean
 _GLOB_CHARS = re.compile(r"[*?\[\\]")
 
 
-@dataclasses.dataclass
-class Selected:
+class Selected(NamedTuple):
     scenario: Scenario
     reasons: list[str]
 
 
-@dataclasses.dataclass(frozen=True)
-class Selector:
+class Selector(NamedTuple):
     names: tuple[str, ...] = ()
     all: bool = False
     owners: tuple[str, ...] = ()  # task ids whose owned scenarios are selected
