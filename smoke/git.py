@@ -9,6 +9,7 @@ interrupts it, so cleanup never races a half-finished `worktree add`.
 """
 from __future__ import annotations
 
+import functools
 import os
 import re
 import stat
@@ -46,20 +47,27 @@ def find_toplevel(start: Path) -> Path | None:
     return None
 
 
-def private_dir(root: Path) -> Path | None:
-    """The git directory shared by all worktrees, found without running git."""
+def worktree_git_dir(root: Path) -> Path | None:
+    """This work tree's own git directory (where its HEAD is), found without running git."""
     dot = root / ".git"
     if dot.is_dir():
         return dot
     if dot.is_file():
         text = dot.read_text(encoding="utf-8", errors="replace").strip()
         if text.startswith("gitdir:"):
-            gd = (root / text[len("gitdir:"):].strip()).resolve()
-            common = gd / "commondir"
-            if common.is_file():
-                return (gd / common.read_text().strip()).resolve()
-            return gd
+            return (root / text[len("gitdir:"):].strip()).resolve()
     return None
+
+
+def private_dir(root: Path) -> Path | None:
+    """The git directory shared by all worktrees, found without running git."""
+    gd = worktree_git_dir(root)
+    if gd is None or gd.name == ".git":
+        return gd
+    common = gd / "commondir"
+    if common.is_file():
+        return (gd / common.read_text().strip()).resolve()
+    return gd
 
 
 def _run(root: Path, *args: str, check: bool = True, stdin: str | None = None) -> str:
@@ -101,8 +109,44 @@ def has_head(root: Path) -> bool:
 
 
 def current_branch(root: Path) -> str | None:
+    """The checked-out branch (None when detached), read from HEAD: the gate
+    asks this on every commit, and reading a file is cheaper than starting git."""
+    gd = None if os.environ.get("GIT_DIR") else worktree_git_dir(root)
+    head = ""
+    if gd is not None:
+        try:
+            head = (gd / "HEAD").read_text(encoding="utf-8").strip()
+        except OSError:
+            head = ""
+    if head:
+        ref = head[len("ref: "):] if head.startswith("ref: ") else ""
+        return ref[len("refs/heads/"):] if ref.startswith("refs/heads/") else None
     out = _run(root, "symbolic-ref", "--quiet", "--short", "HEAD", check=False).strip()
     return out or None
+
+
+def head_sha(root: Path) -> str | None:
+    """HEAD's sha read from the git directory, without starting git when it can."""
+    gd = None if os.environ.get("GIT_DIR") else worktree_git_dir(root)
+    base = private_dir(root)
+    if gd is None or base is None:
+        return rev_parse(root, "HEAD")
+    try:
+        head = (gd / "HEAD").read_text(encoding="utf-8").strip()
+    except OSError:
+        return None
+    if not head.startswith("ref: "):
+        return head or None
+    ref = head[len("ref: "):]
+    for holder in (gd, base):
+        if (holder / ref).is_file():
+            return (holder / ref).read_text(encoding="utf-8").strip() or None
+    packed = base / "packed-refs"
+    if packed.is_file():
+        for line in packed.read_text(encoding="utf-8").splitlines():
+            if line.endswith(" " + ref):
+                return line.split()[0]
+    return None  # an unborn branch: no commit yet
 
 
 def staged_files(root: Path) -> list[Change]:
@@ -292,7 +336,10 @@ def toplevel(cwd: Path) -> Path | None:
 # ---------------------------------------------------------------- GitPython
 
 
+@functools.cache
 def repo(root: Path) -> gitpython.Repo:
+    """One Repo per root for the whole process: GitPython ends its object
+    reader when the Repo is collected, which would cut a stream being read."""
     import git as gitpython
 
     try:

@@ -29,7 +29,7 @@ def append(manifest: Manifest, results: Sequence[Result], task: str | None) -> N
     path = _path(manifest)
     if path is None or not results:
         return
-    head = _head_sha(manifest.root)
+    head = git.head_sha(manifest.root)
     now = time.strftime("%Y-%m-%dT%H:%M:%S%z")
     lines = "".join(
         json.dumps({
@@ -81,30 +81,3 @@ def durations(manifest: Manifest) -> dict[str, float]:
         for name, rec in last(manifest).items()
         if isinstance(rec.get("duration_s"), (int, float)) and rec.get("status") != "skip"
     }
-
-
-def _head_sha(root: Path) -> str | None:
-    """HEAD's sha read from the git directory, without starting git."""
-    base = git.private_dir(root)
-    if base is None:
-        return None
-    gd = root / ".git"
-    head_file = gd / "HEAD" if gd.is_dir() else None
-    if head_file is None:
-        return git.rev_parse(root, "HEAD")
-    try:
-        head = head_file.read_text().strip()
-    except OSError:
-        return None
-    if not head.startswith("ref: "):
-        return head
-    ref = head[5:]
-    ref_file = base / ref
-    if ref_file.is_file():
-        return ref_file.read_text().strip()
-    packed = base / "packed-refs"
-    if packed.is_file():
-        for line in packed.read_text().splitlines():
-            if line.endswith(" " + ref):
-                return line.split()[0]
-    return None

@@ -6,6 +6,7 @@ import importlib
 import os
 import signal
 import sys
+from collections.abc import Callable
 from collections.abc import Sequence
 
 from smoke import __version__
@@ -66,18 +67,14 @@ def _positive_float(text: str) -> float:
     return value
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="smoke", description="A smoke test that is a hard gate.")
-    parser.add_argument("--version", action="version", version=f"smoke-gate {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-
-    p = sub.add_parser("run", help="run scenarios and report")
+def _args_run(p: argparse.ArgumentParser) -> None:
     _common(p)
     _selectors(p)
     _running(p)
     p.add_argument("--shard", metavar="K/N", help="run only the K-th of N deterministic parts of the selection")
 
-    p = sub.add_parser("gate", help="the hard gate for hooks and 'wg done'")
+
+def _args_gate(p: argparse.ArgumentParser) -> None:
     _common(p)
     p.add_argument("files", nargs="*", metavar="FILE", help="changed files (as pre-commit passes them)")
     p.add_argument("--task", metavar="T", help="the task being finished (default: $SMOKE_TASK, $WG_TASK_ID, the branch)")
@@ -87,12 +84,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--reason", help="why the gate is bypassed (with --skip-smoke; written to the audit log)")
     _running(p)
 
-    p = sub.add_parser("list", help="what would run and why, without running")
+
+def _args_list(p: argparse.ArgumentParser) -> None:
     _common(p)
     _selectors(p)
     p.add_argument("--json", action="store_true", help="print one JSON object")
 
-    p = sub.add_parser("add", help="append a regression scenario, formatting untouched")
+
+def _args_add(p: argparse.ArgumentParser) -> None:
     _common(p)
     p.add_argument("name", metavar="NAME")
     p.add_argument("--owner", action="append", default=[], metavar="T", help="task id this scenario protects (repeatable)")
@@ -109,28 +108,57 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--regression-of", metavar="REF", help="prove the scenario fails at REF and passes now before adding it")
     p.add_argument("--unproven", action="store_true", help="with --regression-of: add it even if the proof fails (recorded as proven = false)")
 
-    p = sub.add_parser("check", help="validate the manifest")
+
+def _args_check(p: argparse.ArgumentParser) -> None:
     _common(p)
     p.add_argument("--strict", action="store_true", help="a scenario without a positive output assertion is an error")
     p.add_argument("--grow-only", action="store_true", help="refuse removed or weakened scenarios compared with --base")
     p.add_argument("--base", metavar="REF", help="what --grow-only compares with (default: HEAD)")
     p.add_argument("--staged", action="store_true", help="with --grow-only: compare the staged manifest, not the work tree")
 
-    p = sub.add_parser("prove", help="show a scenario fails on the bad ref and passes on the good one")
+
+def _args_prove(p: argparse.ArgumentParser) -> None:
     _common(p)
     p.add_argument("name", nargs="?", metavar="NAME")
     p.add_argument("--bad", metavar="REF", help="a ref where the scenario must fail")
     p.add_argument("--good", metavar="REF", help="a ref where it must pass (default: the work tree)")
     p.add_argument("--all-proven", action="store_true", help="re-run every recorded proof")
 
-    p = sub.add_parser("init", help="create a manifest, helpers and agent instructions")
+
+def _args_init(p: argparse.ArgumentParser) -> None:
     _common(p)
     p.add_argument("--preset", choices=("default", "workgraph"), default="default")
 
-    p = sub.add_parser("install", help="install native git hooks (and the wg shim)")
+
+def _args_install(p: argparse.ArgumentParser) -> None:
     _common(p)
     p.add_argument("--wg-shim", metavar="DIR", help="also install the 'wg' shim into DIR (put DIR first on PATH)")
     p.add_argument("--force", action="store_true", help="replace foreign hooks (a backup is kept)")
+
+
+
+COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] = {
+    "run": ("run scenarios and report", _args_run),
+    "gate": ("the hard gate for hooks and 'wg done'", _args_gate),
+    "list": ("what would run and why, without running", _args_list),
+    "add": ("append a regression scenario, formatting untouched", _args_add),
+    "check": ("validate the manifest", _args_check),
+    "prove": ("show a scenario fails on the bad ref and passes on the good one", _args_prove),
+    "init": ("create a manifest, helpers and agent instructions", _args_init),
+    "install": ("install native git hooks (and the wg shim)", _args_install),
+}
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The whole tree; with `only`, just that command's arguments (the others
+    are listed but left empty: building all of them costs the gate time)."""
+    parser = _Parser(prog="smoke", description="A smoke test that is a hard gate.")
+    parser.add_argument("--version", action="version", version=f"smoke-gate {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for name, (help_text, add_arguments) in COMMANDS.items():
+        p = sub.add_parser(name, help=help_text)
+        if only is None or only == name:
+            add_arguments(p)
     return parser
 
 
@@ -139,7 +167,8 @@ def _on_term(signum: int, frame: object) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(argv[0] if argv and argv[0] in COMMANDS else None)
     args = parser.parse_args(argv)
     if not args.command:
         parser.print_help()

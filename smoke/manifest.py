@@ -87,7 +87,7 @@ class Scenario(NamedTuple):
 class Manifest:
     def __init__(
         self, path: Path, root: Path, settings: Settings, scenarios: list[Scenario],
-        warnings: list[str], deferred: dict[str, str],
+        warnings: list[str], deferred: dict[str, str], script_lines: dict[str, int] | None = None,
     ) -> None:
         self.path = path
         self.root = root
@@ -97,6 +97,8 @@ class Manifest:
         # Problems that block only the scenario concerned at run time (a missing
         # script is an ERROR result there) but are errors for `smoke check`.
         self.deferred = deferred
+        # The line of each scenario's `script` key, for messages about it later.
+        self.script_lines = script_lines or {}
 
     @property
     def dir(self) -> Path:
@@ -148,22 +150,35 @@ def locate(explicit: str | None, cwd: Path | None = None) -> Path:
     return path
 
 
-def load(explicit: str | None = None, *, cwd: Path | None = None) -> Manifest:
+def load(explicit: str | None = None, *, cwd: Path | None = None, cached: bool = False) -> Manifest:
     path = locate(explicit, cwd)
     from smoke import git
 
     root = git.find_toplevel(path.parent) or (cwd or Path.cwd())
-    return load_path(path, root)
+    return load_path(path, root, cached=cached)
 
 
-def load_path(path: Path, root: Path, data: bytes | None = None) -> Manifest:
-    """Parse and validate; raise ManifestError listing every problem."""
+def load_path(path: Path, root: Path, data: bytes | None = None, *, cached: bool = False) -> Manifest:
+    """Parse and validate; raise ManifestError listing every problem.
+
+    With `cached`, a manifest whose bytes were validated before is taken from
+    the cache in the git directory (see smoke.cache) instead of parsed again.
+    """
     if data is None:
         try:
             data = path.read_bytes()
         except OSError as e:
             raise SmokeError(f"cannot read manifest: {e.strerror}", path=str(path)) from None
-    return _Validator(path, root, data).run()
+    if cached:
+        from smoke import cache
+
+        hit = cache.read(path, root, data)
+        if hit is not None:
+            return hit
+    manifest = _Validator(path, root, data).run()
+    if cached:
+        cache.write(manifest, data)
+    return manifest
 
 
 def parse_toml(data: bytes, display: str) -> tuple[str, dict[str, Any]]:
@@ -318,7 +333,8 @@ class _Validator:
         if self.errors:
             # Missing scripts too, so one `smoke check` lists every problem.
             raise ManifestError([*self.errors, *self.deferred.values()])
-        return Manifest(self.path, self.root, settings, scenarios, self.warnings, self.deferred)
+        script_lines = {sc.name: self.lines.key(sc.index, "script") for sc in scenarios if sc.script is not None}
+        return Manifest(self.path, self.root, settings, scenarios, self.warnings, self.deferred, script_lines)
 
     # -- settings
     def _settings(self, raw: Any) -> Settings:

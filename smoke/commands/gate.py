@@ -31,7 +31,7 @@ REASON_VAR = "SMOKE_SKIP_REASON"
 def cmd(args: argparse.Namespace) -> int:
     if args.skip_smoke or os.environ.get(SKIP_VAR) == "1":
         return _bypass(args)
-    manifest = manifest_mod.load(args.manifest)
+    manifest = manifest_mod.load(args.manifest, cached=True)
     task = args.task or common.current_task(manifest)
     if args.stage == "done" and not task:
         raise SmokeError("--stage done needs the task being finished", hint="pass --task T")

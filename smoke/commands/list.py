@@ -12,7 +12,7 @@ from smoke.selection import selection_json
 
 
 def cmd(args: argparse.Namespace) -> int:
-    manifest = manifest_mod.load(args.manifest)
+    manifest = manifest_mod.load(args.manifest, cached=True)
     selector = common.selector_from_args(args, manifest)
     if selector.empty:
         selector = type(selector)(all=True)

@@ -11,7 +11,7 @@ from smoke.selection import select
 
 
 def cmd(args: argparse.Namespace) -> int:
-    manifest = manifest_mod.load(args.manifest)
+    manifest = manifest_mod.load(args.manifest, cached=True)
     selector = common.selector_from_args(args, manifest)
     if selector.empty:
         raise SmokeError("nothing selected", hint=common.nothing_selected_hint())

@@ -1,0 +1,116 @@
+"""A cache of the validated manifest, kept in the git directory.
+
+A gate runs on every commit; parsing and validating a large manifest (and
+importing the TOML parser) is most of what a gate with nothing at stake
+costs. The cache is keyed by the manifest's exact bytes, so any edit misses
+it; what lies outside the manifest (the scripts it names) is checked again
+on every hit. `smoke check` never uses it.
+"""
+from __future__ import annotations
+
+import json
+import os
+import zlib
+from pathlib import Path
+from typing import Any
+
+from smoke import __version__
+from smoke import git
+from smoke.manifest import Manifest
+from smoke.manifest import Scenario
+from smoke.manifest import Settings
+
+_FORMAT = 1
+_TUPLE_FIELDS = ("owners", "paths", "requires", "tags", "exclusive")
+
+
+def _file(root: Path) -> Path | None:
+    base = git.private_dir(root)
+    return base / "smoke" / "manifest-cache.json" if base else None
+
+
+def _key(path: Path, root: Path, data: bytes) -> list[Any]:
+    # Two independent checksums and the length: an edit that keeps all three is not an accident.
+    return [_FORMAT, __version__, str(path), str(root), len(data), zlib.crc32(data), zlib.adler32(data)]
+
+
+def read(path: Path, root: Path, data: bytes) -> Manifest | None:
+    """The manifest as last validated, or None when the cache cannot vouch for it."""
+    cache = _file(root)
+    if cache is None:
+        return None
+    try:
+        doc = json.loads(cache.read_bytes())
+        if doc.get("key") != _key(path, root, data):
+            return None
+        values: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in doc["settings"].items()}
+        settings = Settings(**values)
+        scenarios = [_scenario(raw) for raw in doc["scenarios"]]
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        return None
+    manifest = Manifest(path, root, settings, scenarios, [], {}, doc["script_lines"])
+    if not _scripts_still_fine(manifest):
+        return None
+    return manifest
+
+
+def write(manifest: Manifest, data: bytes) -> None:
+    """Best effort: a cache that cannot be written only costs speed."""
+    cache = _file(manifest.root)
+    if cache is None or _holds_secrets(manifest):
+        return
+    doc = {
+        "key": _key(manifest.path, manifest.root, data),
+        "settings": manifest.settings._asdict(),
+        "scenarios": [s._asdict() for s in manifest.scenarios],
+        "script_lines": manifest.script_lines,
+    }
+    try:
+        text = json.dumps(doc)
+    except (TypeError, ValueError):
+        return  # e.g. a TOML date in an expectation: not JSON, so not cached
+    tmp = cache.with_name(f"{cache.name}.{os.getpid()}.tmp")
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, cache)
+    except OSError:
+        tmp.unlink(missing_ok=True)
+
+
+def _holds_secrets(manifest: Manifest) -> bool:
+    """A secret written into a scenario's env is not copied anywhere else."""
+    patterns = [p.upper() for p in manifest.settings.secret_env_patterns]
+    return any(any(p in name.upper() for p in patterns) for sc in manifest.scenarios for name, _ in sc.env)
+
+
+def _scenario(raw: dict[str, Any]) -> Scenario:
+    fields = dict(raw)
+    for key in _TUPLE_FIELDS:
+        fields[key] = tuple(fields[key])
+    fields["env"] = tuple((k, v) for k, v in fields["env"])
+    fields["expect"] = {k: tuple(v) if isinstance(v, list) else v for k, v in fields["expect"].items()}
+    return Scenario(**fields)
+
+
+def _scripts_still_fine(manifest: Manifest) -> bool:
+    """Re-check what the manifest names outside itself: every script must stay
+    inside the repository; missing ones become deferred errors as on a full load."""
+    root = manifest.root.resolve()
+    for sc in manifest.scenarios:
+        if sc.script is None:
+            continue
+        try:
+            full = (manifest.dir / sc.script).resolve()
+            if not full.is_relative_to(root):
+                return False  # a full validation will say why
+            exists = full.is_file()
+        except (OSError, RuntimeError, ValueError):
+            return False
+        if not exists:
+            line = manifest.script_lines.get(sc.name, sc.line)
+            manifest.deferred[sc.name] = (
+                f"{manifest.display()}:{line}: scenario '{sc.name}' key 'script': {sc.script} does not exist"
+                f" (looked for {full})"
+            )
+    return True

@@ -1,0 +1,98 @@
+"""The validated-manifest cache: used when the bytes match, never trusted beyond them."""
+from __future__ import annotations
+
+import json
+import os
+
+from conftest import Repo
+
+MANIFEST = """
+[[scenario]]
+name = "hello"
+run = "echo hello"
+owners = ["t"]
+[scenario.expect]
+stdout_contains = ["hello"]
+
+[[scenario]]
+name = "scripted"
+script = "scenarios/s.sh"
+owners = ["t"]
+[scenario.expect]
+stdout_contains = ["scripted"]
+"""
+
+
+def _cache(repo: Repo) -> os.PathLike[str]:
+    return repo.path / ".git/smoke/manifest-cache.json"
+
+
+def _statuses(repo: Repo, *args: str) -> dict[str, str]:
+    res = repo.smoke("run", "--all", "--json", *args)
+    return {r["name"]: r["status"] for r in json.loads(res.stdout)["results"]}
+
+
+def test_a_gate_writes_the_cache_and_a_hit_skips_parsing(repo: Repo) -> None:
+    repo.manifest(MANIFEST)
+    repo.write("tests/smoke/scenarios/s.sh", "echo scripted\n")
+    assert repo.smoke("gate", "--task", "t").returncode == 0
+    doc = json.loads(open(_cache(repo)).read())
+    assert [s["name"] for s in doc["scenarios"]] == ["hello", "scripted"]
+    # Prove the next run takes the cached, validated form (not a fresh parse)
+    # by changing it behind the manifest's back.
+    doc["scenarios"][0]["run"] = "echo from-cache"
+    open(_cache(repo), "w").write(json.dumps(doc))
+    assert _statuses(repo) == {"hello": "fail", "scripted": "pass"}
+
+
+def test_any_edit_to_the_manifest_misses_the_cache(repo: Repo) -> None:
+    repo.manifest(MANIFEST)
+    repo.write("tests/smoke/scenarios/s.sh", "echo scripted\n")
+    assert _statuses(repo) == {"hello": "pass", "scripted": "pass"}
+    repo.manifest(MANIFEST.replace("owners = [\"t\"]\n[scenario.expect]\nstdout_contains = [\"hello\"]", "owner = [\"t\"]"))
+    res = repo.smoke("gate", "--task", "t")
+    assert res.returncode == 2
+    assert "key 'owner': unknown key (did you mean 'owners'?)" in res.stderr
+
+
+def test_scripts_are_checked_again_on_every_hit(repo: Repo) -> None:
+    repo.manifest(MANIFEST)
+    repo.write("tests/smoke/scenarios/s.sh", "echo scripted\n")
+    assert _statuses(repo) == {"hello": "pass", "scripted": "pass"}
+    (repo.path / "tests/smoke/scenarios/s.sh").unlink()
+    res = repo.smoke("run", "--all", "--json")
+    by = {r["name"]: r for r in json.loads(res.stdout)["results"]}
+    assert by["scripted"]["status"] == "error"
+    assert by["scripted"]["reason"].startswith("scenario 'scripted' key 'script': scenarios/s.sh does not exist")
+    # A script replaced by a link out of the repository is refused, cache or not.
+    outside = repo.path.parent / "outside.sh"
+    outside.write_text("echo scripted\n")
+    os.symlink(outside, repo.path / "tests/smoke/scenarios/s.sh")
+    res = repo.smoke("run", "--all")
+    assert res.returncode == 2
+    assert "leaves the repository" in res.stderr
+
+
+def test_a_damaged_cache_is_ignored(repo: Repo) -> None:
+    repo.manifest(MANIFEST)
+    repo.write("tests/smoke/scenarios/s.sh", "echo scripted\n")
+    assert _statuses(repo) == {"hello": "pass", "scripted": "pass"}
+    open(_cache(repo), "w").write("{not json")
+    assert _statuses(repo) == {"hello": "pass", "scripted": "pass"}
+    doc = json.loads(open(_cache(repo)).read())
+    doc["scenarios"][0]["unknown_field"] = 1
+    open(_cache(repo), "w").write(json.dumps(doc))
+    assert _statuses(repo) == {"hello": "pass", "scripted": "pass"}
+
+
+def test_values_json_cannot_hold_are_not_cached(repo: Repo) -> None:
+    repo.manifest("""
+        [[scenario]]
+        name = "dated"
+        run = 'echo {"day": "1979-05-27"}'
+        [scenario.expect]
+        json = [{ path = "$.day", equals = 1979-05-27 }]
+    """)
+    res = repo.smoke("run", "--all", "--json")
+    assert json.loads(res.stdout)["results"][0]["status"] == "fail"  # a TOML date is not a JSON string
+    assert not os.path.exists(_cache(repo))
