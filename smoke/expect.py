@@ -122,17 +122,23 @@ def _line_matches(expected: str, actual: str) -> bool:
 
 
 def equals_diff(expected: str, actual: str) -> str:
-    """'' when equal ([..] matches within a line); otherwise a unified diff."""
+    """'' when equal ([..] matches within a line); otherwise a unified diff.
+
+    Equality is decided on the raw lines; `visible` only renders them, so a
+    real tab and a written '\\t' can never pass for each other.
+    """
     exp, act = expected.splitlines(), actual.splitlines()
     if len(exp) == len(act) and all(_line_matches(e, a) for e, a in zip(exp, act, strict=True)):
         return ""
     # Lines that match through a wildcard are shown as equal in the diff.
     aligned = [exp[i] if i < len(exp) and _line_matches(exp[i], a) else a for i, a in enumerate(act)]
-    diff = difflib.unified_diff(
-        [visible(x) for x in exp], [visible(x) for x in aligned],
-        "expected", "actual", lineterm="", n=2,
-    )
-    return "\n".join(diff)
+    for render in (visible, repr):
+        diff = "\n".join(difflib.unified_diff(
+            [render(x) for x in exp], [render(x) for x in aligned], "expected", "actual", lineterm="", n=2,
+        ))
+        if diff:
+            return diff
+    return "stdout differs from stdout_equals"
 
 
 def _lines_in_order(wanted: tuple[str, ...], stdout: str) -> Failure | None:

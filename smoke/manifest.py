@@ -354,6 +354,9 @@ class _Validator:
                 self._err(kline, where, problem)
                 continue
             values[key] = tuple(value) if isinstance(value, list) else value
+            if key == "secret_env_patterns":
+                # Configured patterns add to the defaults; a manifest cannot switch redaction off.
+                values[key] = tuple(dict.fromkeys((*DEFAULT_SECRET_PATTERNS, *value)))
         return Settings(**values)
 
     # -- one scenario

@@ -29,7 +29,7 @@ _FREEZE_ROUNDS = 50
 _KILL_ROUNDS = 50
 _PR_SET_CHILD_SUBREAPER = 36
 
-# Scenario roots that `sh` is waiting on: never reaped here (that would steal
+# Scenario roots the runner is waiting on: never reaped here (that would steal
 # their exit status), never mistaken for orphans. Spawning and registering a
 # root happen under the lock, so a scan that classifies orphans under the same
 # lock never sees a root that is started but not yet registered.
@@ -178,7 +178,7 @@ def _orphans(procs: list[_Proc], tree: Tree | None) -> set[int]:
     """Our children that we did not start ourselves: orphaned scenario processes.
 
     Children in our own session are ours (git and the like); roots are waited on
-    by `sh`. Orphans that still show another running scenario's session or token
+    by the runner. Orphans that still show another running scenario's session or token
     are left for that scenario. Dead orphans are reaped here, or they would
     stay zombies for as long as smoke runs.
     """

@@ -8,8 +8,24 @@ import threading
 from collections.abc import Mapping
 from urllib.parse import urlsplit
 
-CONNECT_TIMEOUT = float(os.environ.get("SMOKE_CONNECT_TIMEOUT", "2"))
+from smoke.errors import SmokeError
+
+DEFAULT_CONNECT_TIMEOUT = 2.0
 _DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443, "grpc": 443, "redis": 6379, "postgres": 5432, "postgresql": 5432}
+
+
+def connect_timeout() -> float:
+    """$SMOKE_CONNECT_TIMEOUT seconds for an endpoint to accept a connection (default 2)."""
+    raw = os.environ.get("SMOKE_CONNECT_TIMEOUT")
+    if not raw:
+        return DEFAULT_CONNECT_TIMEOUT
+    try:
+        value = float(raw)
+    except ValueError:
+        value = 0.0
+    if not 0 < value < float("inf"):
+        raise SmokeError(f"SMOKE_CONNECT_TIMEOUT={raw!r} is not a number of seconds greater than 0", hint="e.g. SMOKE_CONNECT_TIMEOUT=5")
+    return value
 
 
 def endpoint(req: str) -> tuple[str, int] | None:
@@ -32,8 +48,8 @@ def endpoint(req: str) -> tuple[str, int] | None:
 class Checker:
     """Checks requirements once per run, however many scenarios share them."""
 
-    def __init__(self, timeout: float = CONNECT_TIMEOUT) -> None:
-        self.timeout = timeout
+    def __init__(self, timeout: float | None = None) -> None:
+        self.timeout = connect_timeout() if timeout is None else timeout
         self._cache: dict[tuple[str, str], str | None] = {}
         self._lock = threading.Lock()
 

@@ -38,6 +38,10 @@ from smoke.requires import Checker
 BLOCKING = ("fail", "timeout", "error")
 STATUSES = ("pass", "fail", "skip", "timeout", "error", "flaky")
 TAIL_LINES = 15
+GIT_HOOK_VARS = (
+    "GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_PREFIX", "GIT_OBJECT_DIRECTORY",
+    "GIT_ALTERNATE_OBJECT_DIRECTORIES", "GIT_COMMON_DIR", "GIT_QUARANTINE_PATH",
+)
 CMDLINE_CHARS = 160
 
 
@@ -135,6 +139,10 @@ class Runner:
         self.checker = Checker()
         self.base_env = dict(os.environ)
         self.base_env.pop(procs.TOKEN_VAR, None)
+        # Under a git hook these point at the repository being committed to; a
+        # scenario that makes its own scratch repository must not inherit them.
+        for var in GIT_HOOK_VARS:
+            self.base_env.pop(var, None)
         if extra_env:
             self.base_env.update(extra_env)
         if path_prefix:
@@ -224,16 +232,21 @@ class Runner:
     def run_one(self, sc: Scenario) -> Result:
         self.on_start(sc)
         attempts = 0
-        failed_before = False
+        first_failure: Result | None = None
         while True:
             attempts += 1
             result = self._attempt(sc, attempts)
             result.attempts = attempts
-            if result.status == "pass" and failed_before:
+            if first_failure is not None and result.status == "pass":
                 result.status = "flaky"
                 result.reason = f"passed on attempt {attempts} of {sc.retries + 1}"
-            if result.status in ("fail", "timeout", "error") and attempts <= sc.retries and not self._cancelled.is_set():
-                failed_before = True
+            elif first_failure is not None and result.status == "skip":
+                # A retry that skips proves nothing: the failure before it stands.
+                first_failure.attempts = attempts
+                first_failure.reason = f"{first_failure.short_reason()}; the retry skipped: {result.reason}"
+                return first_failure
+            if result.status in BLOCKING and attempts <= sc.retries and not self._cancelled.is_set():
+                first_failure = first_failure or result
                 continue
             return result
 

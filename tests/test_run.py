@@ -337,3 +337,67 @@ def test_missing_script_blocks_the_gate(repo: Repo) -> None:
     assert res.returncode == 1
     assert "ERROR" in res.stdout
     assert "smoke gate refused task 't': 1 scenario(s) broken \u2014 gone (scenario 'gone' key 'script': scenarios/gone.sh does not exist" in res.stdout
+
+
+# ------------------------------------------------------------ found in review
+
+
+def test_a_failure_then_a_skip_on_retry_still_blocks(repo: Repo) -> None:
+    repo.manifest("""
+        [[scenario]]
+        name = "fails_then_skips"
+        run = "if [ -e \\"$SMOKE_REPO_ROOT/tried\\" ]; then echo 'endpoint gone' >&2; exit 77; fi; touch \\"$SMOKE_REPO_ROOT/tried\\"; exit 1"
+        owners = ["t1"]
+        retries = 1
+    """)
+    res = repo.smoke("gate", "--task", "t1", "--json")
+    assert res.returncode == 1
+    (r,) = _json(res)["results"]
+    assert (r["status"], r["attempts"]) == ("fail", 2)
+    assert r["reason"] == "exit 1; the retry skipped: endpoint gone"
+
+
+def test_stdout_equals_never_confuses_invisible_characters(repo: Repo) -> None:
+    repo.manifest("""
+        [[scenario]]
+        name = "tab"
+        run = "printf 'a\\\\tb\\\\n'"
+        [scenario.expect]
+        stdout_equals = 'a\\tb'
+
+        [[scenario]]
+        name = "spaces"
+        run = "printf 'x  \\\\n'"
+        [scenario.expect]
+        stdout_equals = "x\u00b7\u00b7"
+    """)
+    res = repo.smoke("run", "--all", "--json")
+    by = {r["name"]: r for r in _json(res)["results"]}
+    assert by["tab"]["status"] == "fail" and by["spaces"]["status"] == "fail"
+    assert "-'a\\\\tb'\n+'a\\tb'" in by["tab"]["failures"][0]["detail"]
+
+
+def test_bad_connect_timeout_and_junit_path_are_one_line_errors(repo: Repo) -> None:
+    repo.manifest('[[scenario]]\nname = "a"\nrun = "true"\n')
+    res = repo.smoke("run", "--all", env={"SMOKE_CONNECT_TIMEOUT": "abc"})
+    assert res.returncode == 2
+    assert res.stderr == (
+        "smoke run: error: SMOKE_CONNECT_TIMEOUT='abc' is not a number of seconds greater than 0 (e.g. SMOKE_CONNECT_TIMEOUT=5)\n"
+    )
+    res = repo.smoke("run", "--all", "--junit", "/proc/nope/report.xml")
+    assert res.returncode == 2
+    assert res.stderr.startswith("smoke run: error: --junit /proc/nope/report.xml: cannot create its folder")
+    assert res.stdout == ""  # refused before anything ran
+
+
+def test_scenarios_do_not_inherit_git_hook_variables(repo: Repo) -> None:
+    repo.manifest("""
+        [[scenario]]
+        name = "clean_git_env"
+        run = "env | grep '^GIT_\\\\(DIR\\\\|INDEX_FILE\\\\|WORK_TREE\\\\)=' || echo none"
+        [scenario.expect]
+        stdout_equals = "none"
+    """)
+    hook_env = {"GIT_DIR": str(repo.path / ".git"), "GIT_INDEX_FILE": str(repo.path / ".git/index"), "GIT_WORK_TREE": str(repo.path)}
+    res = repo.smoke("run", "--all", env=hook_env)
+    assert res.returncode == 0, res.stdout

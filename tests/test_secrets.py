@@ -154,3 +154,18 @@ def test_redactor_masks_escaped_and_shortened_forms() -> None:
     assert r(repr(secret)) == "'<redacted:SERVICE_KEY>'"
     assert r("value " + secret[:12] + "...") == "value <redacted:SERVICE_KEY>..."
     assert r("/home/x ab") == "/home/x ab"  # not secret names, or too short to mask safely
+
+
+def test_configured_patterns_add_to_the_defaults(repo: Repo) -> None:
+    repo.manifest("""
+        [settings]
+        secret_env_patterns = ["DSN"]
+
+        [[scenario]]
+        name = "leaky"
+        run = "echo token=$API_TOKEN dsn=$DB_DSN; exit 1"
+    """)
+    res = repo.smoke("run", "--all", env={"API_TOKEN": "supersecret123", "DB_DSN": "postgres://u:pw@db"})
+    assert "supersecret123" not in res.stdout + res.stderr
+    assert "postgres://u:pw@db" not in res.stdout + res.stderr
+    assert "token=<redacted:API_TOKEN> dsn=<redacted:DB_DSN>" in res.stdout

@@ -153,6 +153,8 @@ def execute(
     settings = manifest.settings
     jobs = args.jobs or settings.jobs
     fail_on_skip = args.fail_on_skip or settings.fail_on_skip
+    if args.junit:
+        _check_writable(args.junit, "--junit")
     out = Out(human_stream(args.json), args.color)
     console = report.Console(out, manifest, len(selected))
     out.line(out.paint(
@@ -206,6 +208,18 @@ def execute(
             out.line(out.paint(report.refusal(what, results, fail_on_skip), "error"))
         return 1
     return 0
+
+
+def _check_writable(path: str, flag: str) -> None:
+    """Refuse before any scenario runs if a report could not be written afterwards."""
+    target = Path(path)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        ok = os.access(target.parent, os.W_OK) and not target.is_dir()
+    except OSError as e:
+        raise SmokeError(f"{flag} {path}: cannot create its folder ({e.strerror or e})") from None
+    if not ok:
+        raise SmokeError(f"{flag} {path}: cannot write there", hint="pick a writable file path")
 
 
 def _record(manifest: Manifest, results: list[Result], task: str | None) -> None:
