@@ -2,11 +2,8 @@
 from __future__ import annotations
 
 import argparse
-import getpass
-import json
 import os
 import sys
-import time
 from pathlib import Path
 
 from smoke import git
@@ -15,13 +12,11 @@ from smoke.commands import common
 from smoke.errors import SmokeError
 from smoke.git import Change
 from smoke.manifest import Manifest
-from smoke.manifest import Settings
 from smoke.output import Out
 from smoke.output import err
 from smoke.selection import Selector
 from smoke.selection import select
 
-OVERRIDE_VARS = ("SMOKE_AGENT_OVERRIDE", "WG_SMOKE_AGENT_OVERRIDE")
 # A hook cannot be given --skip-smoke; these let a human bypass `git commit`
 # and `git push` the same audited way: SMOKE_SKIP_SMOKE=1 git commit ...
 SKIP_VAR = "SMOKE_SKIP_SMOKE"
@@ -121,24 +116,27 @@ def _note_work_tree(root: Path, tips: list[str]) -> None:
 
 def _bypass(args: argparse.Namespace) -> int:
     """--skip-smoke: loud, audited, and refused for agents without an override."""
+    from smoke import policy
+
+    path, root = _manifest_place(args)
     try:
         manifest: Manifest | None = manifest_mod.load(args.manifest)
-        settings = manifest.settings if manifest else Settings()
     except SmokeError:
-        manifest, settings = None, Settings()
-    agent_vars = [v for v in settings.agent_env if os.environ.get(v)]
-    override = [v for v in OVERRIDE_VARS if os.environ.get(v) == "1"]
+        manifest = None
+    # Not the loaded settings alone: an agent could edit agent_env (or break the manifest) to pass as human.
+    names, agents = policy.gate_agents(path, manifest.root if manifest else root)
+    override = policy.overrides()
     task = args.task or (common.current_task(manifest) if manifest else None)
-    if agent_vars and not override:
+    if agents and not override:
         sys.stderr.write(
-            f"smoke gate: --skip-smoke refused: the caller is an agent ({', '.join(agent_vars)} is set). "
+            f"smoke gate: --skip-smoke refused: the caller is an agent ({', '.join(agents)} is set). "
             "Fix the failing scenario instead; a human may set SMOKE_AGENT_OVERRIDE=1.\n"
         )
         return 1
     reason = args.reason or os.environ.get(REASON_VAR)
-    log = audit(
-        manifest.root if manifest else None, "skip-smoke", task, args.stage, reason,
-        agent_env=settings.agent_env, override=override,
+    log = policy.audit(
+        manifest.root if manifest else root, "skip-smoke", task, args.stage, reason,
+        agent_env=names, override=override,
     )
     if log is None:
         # An unaudited bypass is exactly what this tool exists to prevent.
@@ -154,39 +152,11 @@ def _bypass(args: argparse.Namespace) -> int:
     return 0
 
 
-def audit(
-    root: os.PathLike[str] | None,
-    action: str,
-    task: str | None,
-    stage: str | None,
-    reason: str | None,
-    *,
-    agent_env: tuple[str, ...] = ("WG_AGENT_ID",),
-    override: list[str] | None = None,
-) -> Path | None:
-    """Append one JSON line to <git dir>/smoke/audit.log; its path, or None outside a repository."""
-    base = git.private_dir(Path(root)) if root else None
-    if base is None:
-        top = git.find_toplevel(Path.cwd())
-        base = git.private_dir(top) if top else None
-    if base is None:
-        return None
+def _manifest_place(args: argparse.Namespace) -> tuple[Path | None, Path | None]:
+    """The manifest's path (None when it cannot be found) and the repository's top level, without loading it."""
     try:
-        user = getpass.getuser()
-    except (KeyError, OSError):
-        user = str(os.getuid())
-    entry: dict[str, object] = {
-        "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "action": action, "user": user,
-        "agent": {v: os.environ[v] for v in agent_env if os.environ.get(v)},
-        "task": task, "stage": stage, "reason": reason, "cwd": os.getcwd(),
-    }
-    if override:
-        entry["override"] = override
-    path = base / "smoke" / "audit.log"
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with open(path, "a", encoding="utf-8") as f:
-            f.write(json.dumps(entry) + "\n")
-    except OSError as e:
-        raise SmokeError(f"cannot write the audit log {path}: {e.strerror}", hint="fix its permissions") from None
-    return path
+        path: Path | None = manifest_mod.locate(args.manifest)
+    except SmokeError:
+        path = None
+    root = git.find_toplevel(path.parent if path is not None else Path.cwd())
+    return path, root
