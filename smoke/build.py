@@ -268,16 +268,21 @@ def _execute(
 ) -> tuple[int, bool]:
     """Run the build in a session of its own; its whole tree is ended however it finishes."""
     timed_out = False
+    tree = procs.Tree(token)
+    proc: subprocess.Popen[bytes] | None = None
     with open(os.devnull, "rb") as stdin, open(log, "wb") as sink:
-        # Tracked as a root: an orphan sweep must never reap it and steal its exit status.
-        with procs.spawning():
-            proc = subprocess.Popen(
-                ["bash", "-c", command], cwd=root, env=env, stdin=stdin, stdout=sink,
-                stderr=subprocess.STDOUT, start_new_session=True,
-            )
-            procs.track(proc.pid)
-        tree = procs.Tree(token, proc.pid, procs.start_time(proc.pid))
+        # Everything from the spawn on is inside the try: a Ctrl-C that lands
+        # just after the fork must still end the build, found by its token.
         try:
+            # Tracked as a root: an orphan sweep must never reap it and steal its exit status.
+            with procs.spawning():
+                proc = subprocess.Popen(
+                    ["bash", "-c", command], cwd=root, env=env, stdin=stdin, stdout=sink,
+                    stderr=subprocess.STDOUT, start_new_session=True,
+                )
+                procs.track(proc.pid)
+            tree.sid = proc.pid
+            tree.since = procs.start_time(proc.pid)
             try:
                 proc.wait(timeout=timeout)
             except subprocess.TimeoutExpired:
@@ -285,8 +290,10 @@ def _execute(
         finally:
             # Also on Ctrl-C: nothing the build started may outlive it.
             procs.end_tree(tree, grace)
-            proc.wait()
-            procs.untrack(proc.pid)
+            if proc is not None:
+                proc.wait()
+                procs.untrack(proc.pid)
+    assert proc is not None
     return proc.returncode, timed_out
 
 
