@@ -14,6 +14,7 @@ from typing import NamedTuple
 
 from smoke.errors import ManifestError
 from smoke.errors import SmokeError
+from smoke.output import shown
 
 NAME_RE = re.compile(r"^[A-Za-z0-9_.-]+$")
 DEFAULT_REL_PATH = "tests/smoke/manifest.toml"
@@ -105,10 +106,7 @@ class Manifest:
         return self.path.parent
 
     def display(self) -> str:
-        try:
-            return str(self.path.relative_to(Path.cwd()))
-        except ValueError:
-            return str(self.path)
+        return shown(self.path)
 
     def by_name(self) -> dict[str, Scenario]:
         return {s.name: s for s in self.scenarios}
@@ -294,7 +292,7 @@ class _Validator:
     def __init__(self, path: Path, root: Path, data: bytes) -> None:
         self.path = path
         self.root = root
-        self.display = _display(path)
+        self.display = shown(path)
         self.text, self.doc = parse_toml(data, self.display)
         self.lines = LineMap(self.text)
         self.errors: list[str] = []
@@ -617,10 +615,3 @@ def _env_str(value: Any) -> str:
     if isinstance(value, bool):
         return "1" if value else "0"
     return str(value)
-
-
-def _display(path: Path) -> str:
-    try:
-        return str(path.relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)

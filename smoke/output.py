@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 from typing import TextIO
 
 _COLORS = {
@@ -56,6 +57,14 @@ class Out:
     def raw(self, text: str) -> None:
         self.stream.write(text)
         self.stream.flush()
+
+
+def shown(path: str | os.PathLike[str]) -> str:
+    """A path as the user should see it: relative to the current folder when under it."""
+    try:
+        return str(Path(path).absolute().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
 
 
 def err(message: str) -> None:

@@ -11,11 +11,9 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import os
 import shutil
 import signal
 import tempfile
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,6 +23,7 @@ from smoke.manifest import Manifest
 from smoke.manifest import Scenario
 from smoke.output import Out
 from smoke.runner import Result
+from smoke.runner import new_run_dir
 
 BAD_STATUSES = ("fail", "timeout")
 GOOD_STATUSES = ("pass", "flaky")
@@ -89,7 +88,7 @@ def prove(manifest: Manifest, scenario: Scenario, bad: str, good: str | None, ou
     out.line(out.paint(
         f"smoke prove: '{scenario.name}' must fail at {bad_side.where()} and pass at {good_side.where()}", "title"
     ))
-    logs = _run_dir(manifest)
+    logs = new_run_dir(manifest.root, "prove")
     for side in (bad_side, good_side):
         _check(manifest, scenario, side, out, logs / side.role)
     problems = [(s, p) for s in (bad_side, good_side) if (p := s.problem())]
@@ -185,16 +184,6 @@ def _signals_held() -> Iterator[None]:
         yield
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
-
-
-def _run_dir(manifest: Manifest) -> Path:
-    """Logs of both sides, beside `smoke run`'s (which prunes old ones there)."""
-    base = git.private_dir(manifest.root)
-    parent = base / "smoke" / "runs" if base else Path(tempfile.gettempdir())
-    stamp = time.strftime("%Y%m%dT%H%M%S")
-    path = parent / f"{stamp}-{os.getpid()}-prove-{os.urandom(2).hex()}"
-    path.mkdir(parents=True)
-    return path
 
 
 # ---------------------------------------------------------------- report

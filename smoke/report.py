@@ -11,6 +11,7 @@ from typing import Any
 from smoke.manifest import Manifest
 from smoke.manifest import Scenario
 from smoke.output import Out
+from smoke.output import shown
 from smoke.runner import STATUSES
 from smoke.runner import Result
 
@@ -111,7 +112,7 @@ class Console:
             lines.append(self.out.paint("  --- stderr (last lines) ---", "dim"))
             lines.extend(f"  | {ln}" for ln in r.stderr_tail.splitlines())
         if r.log:
-            lines.append(f"  full output: {_rel(r.log)} (and .stderr beside it)")
+            lines.append(f"  full output: {shown(r.log)} (and .stderr beside it)")
         for p in r.leftovers:
             lines.append(f"    ended: {p}")
         if r.scratch:
@@ -222,10 +223,3 @@ def _full_output(log: str | None, tail: str) -> str:
 
 def _xml_safe(text: str) -> str:
     return "".join(ch if ch in "\t\n\r" or ord(ch) >= 32 else f"\\x{ord(ch):02x}" for ch in text)
-
-
-def _rel(path: str) -> str:
-    try:
-        return str(Path(path).relative_to(Path.cwd()))
-    except ValueError:
-        return path

@@ -38,6 +38,7 @@ from smoke.requires import Checker
 BLOCKING = ("fail", "timeout", "error")
 STATUSES = ("pass", "fail", "skip", "timeout", "error", "flaky")
 TAIL_LINES = 15
+KEEP_RUNS = 20
 GIT_HOOK_VARS = (
     "GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_PREFIX", "GIT_OBJECT_DIRECTORY",
     "GIT_ALTERNATE_OBJECT_DIRECTORIES", "GIT_COMMON_DIR", "GIT_QUARANTINE_PATH",
@@ -425,6 +426,34 @@ class Runner:
         procs.sweep_orphans()
         if self._scratch_dir and not self.keep_scratch:
             _rmtree(self._scratch_dir)
+
+
+def new_run_dir(root: Path, label: str = "") -> Path:
+    """A fresh folder for one run's logs, in the git directory; two runs never
+    share one, and only the newest KEEP_RUNS (or those under an hour old) stay."""
+    from smoke import git
+
+    base = git.private_dir(root)
+    parent = base / "smoke" / "runs" if base else Path(tempfile.gettempdir()) / f"smoke-runs-{os.getuid()}"
+    stamp = time.strftime("%Y%m%dT%H%M%S")
+    path = parent / f"{stamp}-{os.getpid()}{'-' + label if label else ''}-{os.urandom(2).hex()}"
+    path.mkdir(parents=True, exist_ok=False)
+    _prune_runs(parent)
+    return path
+
+
+def _prune_runs(parent: Path) -> None:
+    try:
+        runs = sorted(p for p in parent.iterdir() if p.is_dir())
+    except OSError:
+        return
+    cutoff = time.time() - 3600
+    for old in runs[:-KEEP_RUNS]:
+        try:
+            if old.stat().st_mtime < cutoff:
+                shutil.rmtree(old, ignore_errors=True)
+        except OSError:
+            pass
 
 
 def _exited_within(proc: subprocess.Popen[bytes], timeout: float) -> bool:

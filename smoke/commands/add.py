@@ -13,6 +13,7 @@ from smoke.errors import SmokeError
 from smoke.manifest import NAME_RE
 from smoke.output import Out
 from smoke.output import err
+from smoke.output import shown
 
 
 def cmd(args: argparse.Namespace) -> int:
@@ -129,20 +130,13 @@ def _report(out: Out, added: editing.Added, entry: editing.Entry) -> None:
     if entry.proven_against:
         out.line(f"smoke add: proven: it fails at {entry.proven_against[:12]} and passes now")
     if added.script_path is not None:
-        shown = _display(added.script_path)
+        script = shown(added.script_path)
         if added.script_existed:
-            out.line(f"smoke add: using the existing {shown}")
+            out.line(f"smoke add: using the existing {script}")
         else:
-            out.line(f"smoke add: wrote {shown}: it fails ({editing.NOT_WRITTEN}) until you write the repro")
+            out.line(f"smoke add: wrote {script}: it fails ({editing.NOT_WRITTEN}) until you write the repro")
     if not added.scenario.has_positive_assertion:
         err(
             f"smoke add: warning: '{entry.name}' asserts nothing about its output; add --contains/--matches"
             " or edit its [scenario.expect] (smoke check --strict refuses it)"
         )
-
-
-def _display(path: Path) -> str:
-    try:
-        return str(path.relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)

@@ -19,9 +19,6 @@ from smoke.selection import Selector
 if TYPE_CHECKING:
     from smoke.runner import Result
 
-KEEP_RUNS = 20
-
-
 def current_task(manifest: Manifest) -> str | None:
     """$SMOKE_TASK, else $WG_TASK_ID, else a task id in the branch name."""
     for var in ("SMOKE_TASK", "WG_TASK_ID"):
@@ -78,33 +75,6 @@ def nothing_selected_hint() -> str:
     return "name scenarios, or use --all, --task T, --tag TAG, --changed, --staged or --from-ref/--to-ref"
 
 
-def run_dir(manifest: Manifest) -> Path:
-    """A fresh folder for this run's logs, in the git directory; two runs never share one."""
-    base = git.private_dir(manifest.root)
-    parent = (base / "smoke" / "runs") if base else Path(os.environ.get("TMPDIR", "/tmp")) / f"smoke-runs-{os.getuid()}"
-    stamp = time.strftime("%Y%m%dT%H%M%S")
-    path = parent / f"{stamp}-{os.getpid()}-{os.urandom(2).hex()}"
-    path.mkdir(parents=True, exist_ok=False)
-    _prune(parent)
-    return path
-
-
-def _prune(parent: Path) -> None:
-    import shutil
-
-    try:
-        runs = sorted(p for p in parent.iterdir() if p.is_dir())
-    except OSError:
-        return
-    cutoff = time.time() - 3600
-    for old in runs[:-KEEP_RUNS]:
-        try:
-            if old.stat().st_mtime < cutoff:
-                shutil.rmtree(old, ignore_errors=True)
-        except OSError:
-            pass
-
-
 def shard(selected: list[Selected], spec: str, durations: dict[str, float]) -> list[Selected]:
     """The K-th of N parts: balanced by recorded durations when known, by name otherwise."""
     m = re.fullmatch(r"(\d+)/(\d+)", spec or "")
@@ -149,6 +119,7 @@ def execute(
     from smoke.runner import Interrupted
     from smoke.runner import Result
     from smoke.runner import Runner
+    from smoke.runner import new_run_dir
 
     settings = manifest.settings
     jobs = args.jobs or settings.jobs
@@ -179,7 +150,7 @@ def execute(
         path_prefix = [str(built.bin_dir)]
         extra_env["SMOKE_BUILD_DIR"] = str(built.build_dir)
     runner = Runner(
-        manifest, jobs=jobs, run_dir=run_dir(manifest), on_result=console.on_result,
+        manifest, jobs=jobs, run_dir=new_run_dir(manifest.root), on_result=console.on_result,
         on_start=console.on_start, on_tick=console.tick, keep_scratch=args.keep_scratch,
         path_prefix=path_prefix, extra_env=extra_env,
     )

@@ -11,6 +11,7 @@ from smoke import git
 from smoke import hooks
 from smoke.errors import SmokeError
 from smoke.hooks import Plan
+from smoke.output import shown
 
 
 def cmd(args: argparse.Namespace) -> int:
@@ -64,7 +65,7 @@ def _refuse_foreign(plans: list[Plan], force: bool) -> None:
     foreign = [p for p in plans if p.state == "foreign"]
     if not foreign or force:
         return
-    names = ", ".join(_show(p.path) + (" (the pre-commit framework's)" if p.framework else "") for p in foreign)
+    names = ", ".join(shown(p.path) + (" (the pre-commit framework's)" if p.framework else "") for p in foreign)
     hint = "re-run with --force to replace it (a backup is kept)"
     if any(p.framework for p in foreign):
         hint += ", or add the smoke-gate hooks to .pre-commit-config.yaml instead (see docs/hooks.md)"
@@ -74,12 +75,12 @@ def _refuse_foreign(plans: list[Plan], force: bool) -> None:
 def _written(p: Plan, backup: Path | None) -> str:
     what = "the wg shim" if p.marker == hooks.SHIM_MARKER else f"{p.path.name} hook"
     if p.state == "same":
-        return f"{what} already installed at {_show(p.path)}"
+        return f"{what} already installed at {shown(p.path)}"
     if p.state == "ours":
-        return f"{what} updated at {_show(p.path)}"
+        return f"{what} updated at {shown(p.path)}"
     if backup is not None:
-        return f"{what} installed at {_show(p.path)}; the previous one was kept as {_show(backup)}"
-    return f"{what} installed at {_show(p.path)}"
+        return f"{what} installed at {shown(p.path)}; the previous one was kept as {shown(backup)}"
+    return f"{what} installed at {shown(p.path)}"
 
 
 def _note_manifest(manifest: str | None) -> None:
@@ -97,13 +98,6 @@ def _note_path(shim_dir: Path) -> None:
     if found and Path(found).resolve().parent == shim_dir.resolve():
         return
     _say(f"note: put {shim_dir} first on PATH so 'wg' is the shim: export PATH=\"{shim_dir}{os.pathsep}$PATH\"")
-
-
-def _show(path: Path) -> str:
-    try:
-        return str(path.relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
 
 
 def _say(message: str) -> None:
