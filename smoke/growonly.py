@@ -2,8 +2,9 @@
 
 `compare` is pure: two parsed TOML documents (as `tomllib` returns them) and
 the script files present on each side, in, a list of violations out. Reading
-the two sides from git (a ref, the index, the work tree) is `snapshot_*`,
-through `smoke.git`.
+the two sides from git (a ref, the index, the work tree) is `at_ref` and
+`still_there`, through `smoke.git`; which commits a push compares is
+`pushed_sides`.
 """
 from __future__ import annotations
 
@@ -64,6 +65,7 @@ def compare(
         else:
             out.extend(_weakened(name, sc, new[name]))
     out.extend(_deleted_files(old, set(base_files) - set(current_files)))
+    out.extend(_settings(base, current))
     return out
 
 
@@ -116,7 +118,44 @@ def _weakened(name: str, old: dict[str, Any], new: dict[str, Any]) -> list[Viola
             name, "expect.exit_code",
             f"changed from {_codes(old_code)} to {_codes(new_code)} (restore {_codes(old_code)})",
         ))
+    out.extend(_leniency(name, old, new))
     return out
+
+
+def _leniency(name: str, old: dict[str, Any], new: dict[str, Any]) -> list[Violation]:
+    """Keys that let an existing scenario stop blocking without touching its assertions.
+
+    A new requirement can turn it into a permanent SKIP; more retries let a
+    flaky failure pass. Dropping a requirement, fewer retries, a lower timeout
+    or an edited command only make it stricter or fix it, so they pass.
+    """
+    out: list[Violation] = []
+    had = set(_strings(old.get("requires")))
+    for req in _strings(new.get("requires")):
+        if req not in had:
+            out.append(Violation(
+                name, "requires",
+                f"requirement {req!r} was added (unmet, it turns the scenario into a SKIP; put it on a new scenario instead)",
+            ))
+    old_retries, new_retries = _count(old.get("retries")), _count(new.get("retries"))
+    if new_retries > old_retries:
+        out.append(Violation(
+            name, "retries",
+            f"raised from {old_retries} to {new_retries} (a retry lets a flaky failure pass; restore {old_retries})",
+        ))
+    return out
+
+
+def _settings(base: dict[str, Any], current: dict[str, Any]) -> list[Violation]:
+    """Settings that let every scenario block less: a SKIP no longer failing the gate."""
+    was = _table(base.get("settings")).get("fail_on_skip")
+    now = _table(current.get("settings")).get("fail_on_skip")
+    if was is True and now is not True:
+        return [Violation(
+            None, "settings.fail_on_skip",
+            "changed from true to false (a SKIP would no longer block; restore true)",
+        )]
+    return []
 
 
 def _assertions(name: str, old: dict[str, Any], new: dict[str, Any]) -> list[Violation]:
@@ -164,6 +203,11 @@ def _strings(value: Any) -> list[str]:
     if isinstance(value, list):
         return [v for v in value if isinstance(v, str)]
     return []
+
+
+def _count(value: Any) -> int:
+    """A whole number of retries; anything else (validation refuses it) as the default, 0."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
 
 
 def _table(value: Any) -> dict[str, Any]:
@@ -232,17 +276,16 @@ def at_ref(root: Path, ref: str, manifest_rel: str, doc: dict[str, Any] | None) 
         return frozenset()
     mdir = posixpath.dirname(manifest_rel)
     listed = set(git.files_at(root, ref, scenarios_folder(mdir)))
-    present = set()
-    for rel in protected_files(doc, listed, mdir):
-        top = to_top(rel, mdir)
-        if top is not None and (top in listed or git.read_at(root, ref, top) is not None):
-            present.add(rel)
-    return frozenset(present)
+    return _present_at(root, ref, protected_files(doc, listed, mdir), mdir, listed)
 
 
-def still_there(root: Path, wanted: frozenset[str], manifest_rel: str, staged: bool) -> frozenset[str]:
-    """Which of the base's protected files exist now (in the index with `staged`, else in the work tree)."""
+def still_there(
+    root: Path, wanted: frozenset[str], manifest_rel: str, staged: bool, ref: str | None = None,
+) -> frozenset[str]:
+    """Which of the base's protected files exist now: at `ref` when given, else in the index with `staged`, else in the work tree."""
     mdir = posixpath.dirname(manifest_rel)
+    if ref is not None:
+        return _present_at(root, ref, set(wanted), mdir, set(git.files_at(root, ref, scenarios_folder(mdir))))
     listed = set(git.files_staged(root, scenarios_folder(mdir))) if staged else set()
     present = set()
     for rel in wanted:
@@ -255,3 +298,85 @@ def still_there(root: Path, wanted: frozenset[str], manifest_rel: str, staged: b
         elif (root / top).is_file():
             present.add(rel)
     return frozenset(present)
+
+
+def _present_at(root: Path, ref: str, wanted: set[str], mdir: str, listed: set[str]) -> frozenset[str]:
+    present = set()
+    for rel in wanted:
+        top = to_top(rel, mdir)
+        if top is not None and (top in listed or git.read_at(root, ref, top) is not None):
+            present.add(rel)
+    return frozenset(present)
+
+
+# ---------------------------------------------------------------- what a push compares
+
+
+@dataclasses.dataclass(frozen=True)
+class Side:
+    """One comparison: the base, and where the manifest checked against it is read."""
+
+    base: str  # the ref the base manifest is read at
+    tip: str | None = None  # the commit the current manifest is read at; None: the index or the work tree
+    label: str | None = None  # the pushed ref, for messages
+    explicit: bool = False  # the base was named: a ref that does not exist is an error, not "no commit yet"
+
+
+def pushed_sides(root: Path, text: str, remote: str, manifest_rel: str) -> tuple[list[Side], list[str]]:
+    """One Side per ref in git's pre-push lines, and notes on the refs left out.
+
+    Each line is `<local ref> <local sha> <remote ref> <remote sha>`.
+    """
+    sides: list[Side] = []
+    notes: list[str] = []
+    for line in text.splitlines():
+        parts = line.rsplit(maxsplit=3)
+        if len(parts) != 4:
+            continue
+        _local_ref, local_sha, remote_ref, remote_sha = parts
+        if local_sha == git.NULL_SHA:
+            continue  # a deletion pushes no manifest
+        tip = git.rev_parse(root, local_sha)
+        if tip is None:
+            continue  # a tag of a tree or blob: no manifest in it
+        if remote_sha != git.NULL_SHA and git.rev_parse(root, remote_sha) is not None:
+            sides.append(Side(remote_sha, tip, remote_ref, explicit=True))
+            continue
+        # A new branch (or one whose remote commit was never fetched): the remote
+        # has no version of it here, so compare with where it left the default branch.
+        fork = _fork_point(root, remote, tip, manifest_rel)
+        if fork is None:
+            notes.append(
+                f"{remote_ref} is new on {remote} and no default branch of {remote} is known here"
+                " to compare it with; not checked"
+            )
+            continue
+        if remote_sha != git.NULL_SHA:
+            notes.append(
+                f"{remote_ref}: {remote}'s commit {remote_sha[:12]} is not here (fetch it?); compared with the fork point"
+            )
+        sides.append(Side(fork, tip, remote_ref, explicit=True))
+    return sides, notes
+
+
+def _fork_point(root: Path, remote: str, tip: str, manifest_rel: str) -> str | None:
+    """Where `tip` left the remote's default branch: its HEAD, else settings.base_ref (default main) there."""
+    for ref in (f"refs/remotes/{remote}/HEAD", f"refs/remotes/{remote}/{_base_ref(root, tip, manifest_rel)}"):
+        if git.rev_parse(root, ref) is None:
+            continue
+        found = git.repo(root).merge_base(tip, ref)
+        if found:
+            return str(found[0].hexsha)
+    return None
+
+
+def _base_ref(root: Path, tip: str, manifest_rel: str) -> str:
+    import tomllib
+
+    data = git.read_at(root, tip, manifest_rel)
+    try:
+        doc = tomllib.loads(data.decode("utf-8")) if data is not None else {}
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError):
+        doc = {}
+    value = _table(doc.get("settings")).get("base_ref")
+    return value if isinstance(value, str) and value else "main"

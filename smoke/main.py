@@ -115,6 +115,8 @@ def _args_check(p: argparse.ArgumentParser) -> None:
     p.add_argument("--grow-only", action="store_true", help="refuse removed or weakened scenarios compared with --base")
     p.add_argument("--base", metavar="REF", help="what --grow-only compares with (default: HEAD)")
     p.add_argument("--staged", action="store_true", help="with --grow-only: compare the staged manifest, not the work tree")
+    p.add_argument("--stage", choices=("pre-push",), help="with --grow-only: compare every pushed ref (git's pre-push lines on stdin) with the remote's")
+    p.add_argument("--remote", metavar="NAME", help="with --stage pre-push: the remote pushed to (default: origin), whose default branch a new branch is compared with")
 
 
 def _args_prove(p: argparse.ArgumentParser) -> None:

@@ -48,18 +48,32 @@ def overrides() -> list[str]:
     return [v for v in OVERRIDE_VARS if os.environ.get(v) == "1"]
 
 
-def gate_agents(path: Path | None, root: Path | None) -> tuple[list[str], list[str]]:
-    """For a gate bypass: (the agent variables that count, those of them set now).
+def detect(root: Path | None, rels: Iterable[str], docs: Iterable[Doc | None]) -> tuple[list[str], list[str]]:
+    """(the agent variables that count, those of them set now).
 
-    Read from the manifest at `path` as it is now (parsed, not validated: a
-    half-edited manifest still names its agents) and from the committed
-    manifests at the same place and at the default place.
+    They are WG_AGENT_ID, the `agent_env` of `docs` (the manifests as the
+    caller has them: parsed, not validated, so a half-edited one still names
+    its agents) and that of the committed manifests at `rels`.
     """
-    docs: list[Doc | None] = [parse_file(path)] if path is not None else []
+    found = list(docs)
     if root is not None:
-        docs.extend(committed(root, _rels(path, root)))
-    names = agent_names(docs)
+        found.extend(committed(root, rels))
+    names = agent_names(found)
     return names, agents_set(names)
+
+
+def manifest_rels(path: Path | None, root: Path) -> list[str]:
+    """Where the committed manifest is: where `path` is now (when inside the repository), and the default place.
+
+    The default place counts too, so pointing SMOKE_MANIFEST elsewhere does not hide the committed settings.
+    """
+    rels = [DEFAULT_REL_PATH]
+    if path is not None:
+        try:
+            rels.insert(0, path.resolve().relative_to(root.resolve()).as_posix())
+        except ValueError:
+            pass  # a manifest outside the repository has no committed version
+    return list(dict.fromkeys(rels))
 
 
 def committed(root: Path, rels: Iterable[str], ref: str = "HEAD") -> list[Doc]:
@@ -93,16 +107,6 @@ def parse_bytes(data: bytes) -> Doc | None:
         return tomllib.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError):
         return None
-
-
-def _rels(path: Path | None, root: Path) -> list[str]:
-    rels = [DEFAULT_REL_PATH]
-    if path is not None:
-        try:
-            rels.insert(0, path.resolve().relative_to(root.resolve()).as_posix())
-        except ValueError:
-            pass  # a manifest outside the repository has no committed version
-    return rels
 
 
 # ---------------------------------------------------------------- the audit log

@@ -357,3 +357,219 @@ def test_real_pre_commit_hook_refuses_commit_all(committed: Repo) -> None:
         assert res.returncode == 1, res.stdout + res.stderr
         assert "owner 't1' was removed" in res.stdout + res.stderr
     assert committed.head() == head
+
+
+# ---------------------------------------------------------------- leniency: requires, retries, fail_on_skip
+
+
+def test_a_requirement_added_to_an_existing_scenario_is_refused() -> None:
+    current = BASE.replace('owners = ["t3"]', 'owners = ["t3"]\nrequires = ["cmd:never-installed"]')
+    assert _messages(BASE, current) == [
+        "scenario 'inline' key 'requires': requirement 'cmd:never-installed' was added"
+        " (unmet, it turns the scenario into a SKIP; put it on a new scenario instead)"
+    ]
+
+
+def test_a_changed_requirement_names_the_new_one_and_dropping_one_is_fine() -> None:
+    base = BASE.replace('owners = ["t3"]', 'owners = ["t3"]\nrequires = ["cmd:wg", "cmd:git"]')
+    changed = base.replace('"cmd:wg", "cmd:git"', '"cmd:wg", "https://gone.example:1"')
+    assert _messages(base, changed) == [
+        "scenario 'inline' key 'requires': requirement 'https://gone.example:1' was added"
+        " (unmet, it turns the scenario into a SKIP; put it on a new scenario instead)"
+    ]
+    # Fewer preconditions: the scenario runs in more places, which is stricter.
+    assert _messages(base, base.replace('"cmd:wg", "cmd:git"', '"cmd:wg"')) == []
+    assert _messages(base, base.replace('requires = ["cmd:wg", "cmd:git"]\n', "")) == []
+
+
+def test_a_new_scenario_may_have_requirements() -> None:
+    grown = BASE + """
+[[scenario]]
+name = "live_endpoint"
+run = "curl -s https://api.example:443/health"
+requires = ["https://api.example:443"]
+[scenario.expect]
+stdout_contains = ["ok"]
+"""
+    assert _messages(BASE, grown) == []
+
+
+def test_raised_retries_are_refused_and_fewer_are_fine() -> None:
+    assert _messages(BASE, BASE.replace('owners = ["t3"]', 'owners = ["t3"]\nretries = 2')) == [
+        "scenario 'inline' key 'retries': raised from 0 to 2 (a retry lets a flaky failure pass; restore 0)"
+    ]
+    base = BASE.replace('owners = ["t3"]', 'owners = ["t3"]\nretries = 1')
+    assert _messages(base, base.replace("retries = 1", "retries = 3")) == [
+        "scenario 'inline' key 'retries': raised from 1 to 3 (a retry lets a flaky failure pass; restore 1)"
+    ]
+    assert _messages(base, base.replace("retries = 1", "retries = 0")) == []
+    assert _messages(base, base.replace("retries = 1\n", "")) == []
+
+
+def test_a_lower_timeout_and_an_edited_command_are_fine() -> None:
+    base = BASE.replace('owners = ["t3"]', 'owners = ["t3"]\ntimeout_seconds = 60')
+    stricter = base.replace("timeout_seconds = 60", "timeout_seconds = 5").replace('run = "echo hi"', 'run = "echo hi; true"')
+    assert _messages(base, stricter) == []
+
+
+@pytest.mark.parametrize("now", ["fail_on_skip = false\n", "", "jobs = 2\n"])
+def test_fail_on_skip_going_from_true_to_false_is_refused(now: str) -> None:
+    base = "[settings]\nfail_on_skip = true\n" + BASE
+    assert _messages(base, f"[settings]\n{now}" + BASE) == [
+        "key 'settings.fail_on_skip': changed from true to false (a SKIP would no longer block; restore true)"
+    ]
+    assert _messages(base, BASE) == [
+        "key 'settings.fail_on_skip': changed from true to false (a SKIP would no longer block; restore true)"
+    ]
+
+
+def test_fail_on_skip_turned_on_is_fine() -> None:
+    assert _messages(BASE, "[settings]\nfail_on_skip = true\n" + BASE) == []
+    assert _messages("[settings]\nfail_on_skip = false\n" + BASE, "[settings]\nfail_on_skip = true\n" + BASE) == []
+
+
+def test_leniency_is_refused_through_git_with_lines(committed: Repo) -> None:
+    committed.manifest("[settings]\nfail_on_skip = true\n\n" + MANIFEST)
+    assert committed.commit("fail on skip").returncode == 0
+    committed.manifest("[settings]\nfail_on_skip = false\n\n" + MANIFEST.replace(
+        'owners = ["t2"]', 'owners = ["t2"]\nrequires = ["cmd:not-here"]\nretries = 1'))
+    res = _grow(committed)
+    assert res.returncode == 1, res.stdout + res.stderr
+    assert res.stdout.splitlines()[:-1] == [
+        "tests/smoke/manifest.toml:16: scenario 'inline' key 'requires': requirement 'cmd:not-here' was added"
+        " (unmet, it turns the scenario into a SKIP; put it on a new scenario instead)",
+        "tests/smoke/manifest.toml:17: scenario 'inline' key 'retries': raised from 0 to 1"
+        " (a retry lets a flaky failure pass; restore 0)",
+        "tests/smoke/manifest.toml:2: key 'settings.fail_on_skip': changed from true to false"
+        " (a SKIP would no longer block; restore true)",
+    ]
+    assert "3 removal(s) or weakening(s) since HEAD" in res.stdout.splitlines()[-1]
+
+
+# ---------------------------------------------------------------- a push: the pushed commit against the remote's
+
+
+def _shrink_commit(repo: Repo) -> tuple[str, str]:
+    """Commit a removed owner; (the commit before, the shrinking commit)."""
+    before = repo.head()
+    _edit(repo, 'owners = ["t1"]', "owners = []")
+    assert repo.commit("drop owner").returncode == 0
+    return before, repo.head()
+
+
+def test_pre_commit_range_compares_the_content_at_to_ref_not_the_work_tree(committed: Repo) -> None:
+    before, shrunk = _shrink_commit(committed)
+    # The work tree has the owner back, uncommitted: what is pushed still lacks it.
+    (committed.path / "tests/smoke/manifest.toml").write_text(MANIFEST)
+    pushed = {"PRE_COMMIT_FROM_REF": before, "PRE_COMMIT_TO_REF": shrunk, "PRE_COMMIT_REMOTE_BRANCH": "refs/heads/main"}
+    for args in ((), ("--staged",)):  # the smoke-grow-only hook passes --staged at every stage
+        res = _grow(committed, *args, env=pushed)
+        assert res.returncode == 1, res.stdout + res.stderr
+        assert res.stdout.splitlines() == [
+            f"smoke check --grow-only: refs/heads/main ({before[:12]}..{shrunk[:12]}):",
+            "tests/smoke/manifest.toml:4: scenario 'reads' key 'owners': owner 't1' was removed"
+            " (put it back; add owners, never remove them)",
+            "smoke check --grow-only refused: 1 removal(s) or weakening(s) in the push (restore them; the smoke suite"
+            " only grows. A human may override with SMOKE_ALLOW_SHRINK=1, audited)",
+        ]
+    # The other way round: a shrunk work tree does not block a push of a clean commit.
+    _edit(committed, 'owners = ["t1"]', "owners = []")
+    clean = {"PRE_COMMIT_FROM_REF": before, "PRE_COMMIT_TO_REF": before}
+    res = _grow(committed, env=clean)
+    assert res.returncode == 0, res.stdout + res.stderr
+    # --base names the base outright: pre-commit's range is not used, the work tree is.
+    assert _grow(committed, "--base", before, env=clean).returncode == 1
+
+
+def test_pre_commit_push_of_a_new_history_has_nothing_to_compare(committed: Repo) -> None:
+    _shrink_commit(committed)
+    res = _grow(committed, "--staged", env={"PRE_COMMIT_REMOTE_NAME": "origin"})
+    assert (res.returncode, res.stdout) == (
+        0, "smoke check --grow-only: the push starts a history the remote lacks; nothing there to compare with\n",
+    )
+
+
+def _lines(*refs: tuple[str, str, str, str]) -> str:
+    return "".join(" ".join(r) + "\n" for r in refs)
+
+
+def test_stage_pre_push_checks_every_ref_git_gives(committed: Repo) -> None:
+    base = committed.head()
+    committed.git("branch", "good")
+    committed.git("checkout", "-q", "-b", "bad")
+    _, shrunk = _shrink_commit(committed)
+    zero = "0" * 40
+    stdin = _lines(
+        ("refs/heads/good", base, "refs/heads/good", base),
+        ("(delete)", zero, "refs/heads/gone", base),
+        ("refs/heads/bad", shrunk, "refs/heads/bad", base),
+    )
+    res = committed.smoke("check", "--grow-only", "--stage", "pre-push", input=stdin)
+    assert res.returncode == 1, res.stdout + res.stderr
+    assert res.stdout.splitlines() == [
+        f"smoke check --grow-only: tests/smoke/manifest.toml at refs/heads/good: nothing removed or weakened since {base[:12]}",
+        f"smoke check --grow-only: refs/heads/bad ({base[:12]}..{shrunk[:12]}):",
+        "tests/smoke/manifest.toml:4: scenario 'reads' key 'owners': owner 't1' was removed"
+        " (put it back; add owners, never remove them)",
+        "smoke check --grow-only refused: 1 removal(s) or weakening(s) in the push (restore them; the smoke suite"
+        " only grows. A human may override with SMOKE_ALLOW_SHRINK=1, audited)",
+    ]
+    # A deletion alone pushes no manifest.
+    res = committed.smoke("check", "--grow-only", "--stage", "pre-push", input=_lines(("(delete)", zero, "refs/heads/x", base)))
+    assert (res.returncode, res.stdout) == (0, "smoke check --grow-only: no pushed commits to compare\n")
+
+
+def test_stage_pre_push_new_branch_compares_with_the_fork_from_the_remote_default(committed: Repo, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    bare = tmp_path / "remote.git"
+    committed.git("init", "-q", "--bare", str(bare))
+    committed.git("remote", "add", "up", str(bare))
+    zero = "0" * 40
+    fork = committed.head()
+    committed.git("checkout", "-q", "-b", "feature")
+    _, shrunk = _shrink_commit(committed)
+    stdin = _lines(("refs/heads/feature", shrunk, "refs/heads/feature", zero))
+    # Nothing of `up` is known here yet: no fork point, so the ref is skipped with a note.
+    res = committed.smoke("check", "--grow-only", "--stage", "pre-push", "--remote", "up", input=stdin)
+    assert (res.returncode, res.stdout) == (0, (
+        "smoke check --grow-only: note: refs/heads/feature is new on up and no default branch of up is known here"
+        " to compare it with; not checked\n"
+    ))
+    assert committed.git("push", "-q", "--no-verify", "up", "main", check=False).returncode == 0
+    res = committed.smoke("check", "--grow-only", "--stage", "pre-push", "--remote", "up", input=stdin)
+    assert res.returncode == 1, res.stdout + res.stderr
+    assert f"smoke check --grow-only: refs/heads/feature ({fork[:12]}..{shrunk[:12]}):" in res.stdout.splitlines()
+    assert "owner 't1' was removed" in res.stdout
+
+
+def test_stage_pre_push_deleted_script_and_manifest_at_the_pushed_commit(committed: Repo) -> None:
+    base = committed.head()
+    committed.git("rm", "-q", "tests/smoke/scenarios/reads.sh")
+    assert committed.commit("drop script").returncode == 0
+    dropped_script = committed.head()
+    committed.git("rm", "-q", "tests/smoke/manifest.toml")
+    assert committed.commit("drop manifest").returncode == 0
+    # The work tree still has them: only what was pushed counts.
+    committed.manifest(MANIFEST)
+    committed.write("tests/smoke/scenarios/reads.sh", "echo priority=10\n")
+    for tip, expected in (
+        (dropped_script, "script scenarios/reads.sh was deleted (scenario 'reads' runs it)"),
+        (committed.head(), "the manifest was deleted"),
+    ):
+        stdin = _lines(("refs/heads/main", tip, "refs/heads/main", base))
+        res = committed.smoke("check", "--grow-only", "--stage", "pre-push", input=stdin)
+        assert res.returncode == 1, res.stdout + res.stderr
+        assert expected in res.stdout
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--stage", "pre-push"], "smoke check: error: --stage goes with --grow-only (smoke check --grow-only --stage ...)\n"),
+    (["--grow-only", "--stage", "pre-push", "--base", "HEAD"],
+     "smoke check: error: --stage pre-push does not go with --base (a push is compared with what the remote has)\n"),
+    (["--grow-only", "--stage", "pre-push", "--staged"],
+     "smoke check: error: --stage pre-push does not go with --staged (a push is compared with what the remote has)\n"),
+    (["--grow-only", "--remote", "origin"],
+     "smoke check: error: --remote goes with --stage pre-push (smoke check --grow-only --stage pre-push --remote NAME)\n"),
+])
+def test_push_flag_misuse_is_a_usage_error(committed: Repo, args: list[str], message: str) -> None:
+    res = committed.smoke("check", *args)
+    assert (res.returncode, res.stdout, res.stderr) == (2, "", message)

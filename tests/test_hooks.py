@@ -261,6 +261,68 @@ paths = ["src/billing/**"]
     assert res.returncode == 0, res.stderr
 
 
+def _drop_scenario_commit(repo: Repo) -> None:
+    """Commit, skipping the commit hook, a manifest without the login scenario but with another one."""
+    repo.manifest("""
+[[scenario]]
+name = "notes_exist"
+run = "cat docs/notes.txt"
+paths = ["docs/**"]
+[scenario.expect]
+stdout_contains = ["notes"]
+""")
+    assert repo.commit("drop the login scenario, skipping the commit hook").returncode == 0
+
+
+def test_push_of_a_shrink_made_with_no_verify_is_refused(guarded: Repo, remote: Path) -> None:
+    pushed = _remote_head(guarded, remote)
+    _drop_scenario_commit(guarded)
+    res = guarded.git("push", "origin", "main", check=False)
+    assert res.returncode != 0
+    out = res.stdout + res.stderr
+    assert (f"smoke check --grow-only: refs/heads/main ({pushed[:12]}..{guarded.head()[:12]}):\n"
+            "tests/smoke/manifest.toml: scenario 'login_works' (line 2 at ") in out
+    assert "smoke check --grow-only refused: 1 removal(s) or weakening(s) in the push" in out
+    assert _remote_head(guarded, remote) == pushed
+    # Skipping the scenarios is not shrinking the suite: SMOKE_SKIP_SMOKE does not get it through.
+    res = _git_with(guarded, {"SMOKE_SKIP_SMOKE": "1"}, "push", "origin", "main")
+    assert res.returncode != 0
+    assert _remote_head(guarded, remote) == pushed
+    # Restoring it in a later commit makes the pushed result whole again.
+    guarded.manifest(MANIFEST)
+    assert guarded.commit("restore the login scenario").returncode == 0
+    res = guarded.git("push", "origin", "main", check=False)
+    assert res.returncode == 0, res.stderr
+    assert _remote_head(guarded, remote) == guarded.head()
+
+
+def test_push_of_a_new_branch_that_shrinks_the_suite_is_refused(guarded: Repo, remote: Path) -> None:
+    guarded.git("checkout", "-q", "-b", "feature")
+    _drop_scenario_commit(guarded)
+    guarded.git("checkout", "-q", "main")
+    guarded.write("docs/notes.txt", "notes v2\n")
+    assert guarded.commit("notes").returncode == 0
+    res = guarded.git("push", "origin", "main", "feature", check=False)
+    assert res.returncode != 0
+    out = res.stdout + res.stderr
+    assert "smoke check --grow-only: refs/heads/feature (" in out
+    assert "scenario 'login_works'" in out
+    assert _remote_head(guarded, remote, "refs/heads/feature") == ""
+
+
+def test_a_human_may_push_a_shrink_with_allow_shrink_audited(guarded: Repo, remote: Path) -> None:
+    _drop_scenario_commit(guarded)
+    res = _git_with(guarded, {"SMOKE_ALLOW_SHRINK": "1", "WG_AGENT_ID": "agent-7"}, "push", "origin", "main")
+    assert res.returncode != 0
+    assert "SMOKE_ALLOW_SHRINK is not honoured for agents (WG_AGENT_ID is set)" in res.stdout + res.stderr
+    res = _git_with(guarded, {"SMOKE_ALLOW_SHRINK": "1"}, "push", "origin", "main")
+    assert res.returncode == 0, res.stderr
+    assert "!!! SMOKE_ALLOW_SHRINK=1: 1 removal(s) or weakening(s) of the smoke suite ALLOWED." in res.stderr
+    (entry,) = _audit(guarded)
+    assert (entry["action"], entry["stage"]) == ("allow-shrink", "pre-push")
+    assert _remote_head(guarded, remote) == guarded.head()
+
+
 def test_push_deleting_a_branch_runs_nothing(guarded: Repo, remote: Path) -> None:
     guarded.git("checkout", "-q", "-b", "old")
     guarded.write("src/login/state.txt", "login broken\n")
@@ -313,11 +375,15 @@ def test_skip_smoke_is_refused_for_agents_unless_overridden(repo: Repo) -> None:
     assert [e["agent"] for e in entries] == [{"WG_AGENT_ID": "agent-7"}] * 2
 
 
-def test_agent_variables_come_from_settings(repo: Repo) -> None:
+def test_agent_variables_come_from_settings_and_wg_agent_id_always_counts(repo: Repo) -> None:
     repo.manifest('[settings]\nagent_env = ["MY_BOT"]\n' + MANIFEST)
-    res = repo.smoke("gate", "--skip-smoke", env={"MY_BOT": "1", "WG_AGENT_ID": "ignored-here"})
+    res = repo.smoke("gate", "--skip-smoke", env={"MY_BOT": "1"})
     assert res.returncode == 1
     assert "the caller is an agent (MY_BOT is set)" in res.stderr
+    # Listing other variables never drops the default one.
+    res = repo.smoke("gate", "--skip-smoke", env={"MY_BOT": "1", "WG_AGENT_ID": "agent-7"})
+    assert res.returncode == 1
+    assert "the caller is an agent (WG_AGENT_ID, MY_BOT is set)" in res.stderr
 
 
 def test_hooks_are_bypassed_by_humans_through_the_environment_and_audited(guarded: Repo) -> None:

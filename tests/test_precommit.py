@@ -8,6 +8,7 @@ PRE_COMMIT_HOME is shared by the session so that happens once.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -159,3 +160,24 @@ stdout_contains = ["mytool ran"]
     # the caller's PATH, in the caller's order.
     git_exec_path = repo.git("--exec-path").stdout.strip()
     assert entries[1:] == [git_exec_path, *caller_path.split(os.pathsep)]
+
+
+def test_push_of_a_shrink_made_with_no_verify_is_refused_through_pre_commit(framework: Repo, tmp_path: Path) -> None:
+    repo = framework
+    bare = tmp_path / "remote.git"
+    repo.git("init", "-q", "--bare", str(bare))
+    repo.git("remote", "add", "origin", str(bare))
+    res = repo.git("push", "origin", "main", check=False)
+    assert res.returncode == 0, res.stdout + res.stderr
+    # The first push starts the remote's history: nothing there to shrink, but the hook runs at push time.
+    assert re.search(r"^smoke grow-only \(no scenario removed or weakened\)\.+Passed$", res.stdout, re.MULTILINE)
+    pushed = repo.head()
+
+    repo.manifest(MANIFEST.replace('owners = ["fix-login"]', "owners = []"))
+    assert repo.commit("drop the owner, skipping the commit hook").returncode == 0
+    res = repo.git("push", "origin", "main", check=False)
+    assert res.returncode != 0
+    out = res.stdout + res.stderr
+    assert "scenario 'login_works' key 'owners': owner 'fix-login' was removed" in out
+    assert "smoke check --grow-only refused: 1 removal(s) or weakening(s) in the push" in out
+    assert repo.git("--git-dir", str(bare), "rev-parse", "refs/heads/main").stdout.strip() == pushed

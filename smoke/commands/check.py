@@ -25,19 +25,31 @@ _LINE_RE = re.compile(r"^.*?:(\d+)(?::\d+)?: ")
 
 
 def cmd(args: argparse.Namespace) -> int:
-    if not args.grow_only:
-        for flag, given in (("--base", args.base), ("--staged", args.staged)):
-            if given:
-                raise SmokeError(f"{flag} goes with --grow-only", hint=f"smoke check --grow-only {flag} ...")
-    elif args.strict:
-        # --grow-only only compares (validation runs as its own hook); saying so beats silently ignoring --strict.
-        raise SmokeError("--strict does not go with --grow-only", hint="run 'smoke check --strict' and 'smoke check --grow-only' separately")
+    _check_flags(args)
     out = Out(color=args.color)
     if not args.grow_only:
         path = manifest_mod.locate(args.manifest)
         root = git.find_toplevel(path.parent) or Path.cwd()
         return lint(out, path, root, args.strict)
     return _grow_only(out, args)
+
+
+def _check_flags(args: argparse.Namespace) -> None:
+    if not args.grow_only:
+        flags = (("--base", args.base), ("--staged", args.staged), ("--stage", args.stage), ("--remote", args.remote))
+        for flag, given in flags:
+            if given:
+                raise SmokeError(f"{flag} goes with --grow-only", hint=f"smoke check --grow-only {flag} ...")
+    elif args.strict:
+        # --grow-only only compares (validation runs as its own hook); saying so beats silently ignoring --strict.
+        raise SmokeError("--strict does not go with --grow-only", hint="run 'smoke check --strict' and 'smoke check --grow-only' separately")
+    elif args.stage and (args.base or args.staged):
+        raise SmokeError(
+            f"--stage pre-push does not go with {'--base' if args.base else '--staged'}",
+            hint="a push is compared with what the remote has",
+        )
+    elif args.remote and not args.stage:
+        raise SmokeError("--remote goes with --stage pre-push", hint="smoke check --grow-only --stage pre-push --remote NAME")
 
 
 # ---------------------------------------------------------------- lint
@@ -146,41 +158,110 @@ def _orphans(manifest: Manifest) -> list[str]:
 def _grow_only(out: Out, args: argparse.Namespace) -> int:
     path, root, missing = _target(args)
     rel = _relative(path, root)
-    ref = args.base or "HEAD"
-    current = git.read_staged(root, rel) if args.staged else (path.read_bytes() if path.is_file() else None)
-    base = _base_bytes(root, ref, rel, explicit=bool(args.base))
-    if base is None and current is None:
-        if missing is not None:
-            raise missing
-        out.line(f"smoke check --grow-only: no manifest at {_short(ref)} or now; nothing to compare")
+    sides, pushing = _sides(out, args, root, rel)
+    shown: list[str] = []
+    docs: list[dict[str, Any]] = []
+    for side in sides:
+        compared = _compare(out, side, path, root, rel, missing, args.staged)
+        if compared is None:
+            return 2
+        shown.extend(compared[0])
+        docs.extend(compared[1])
+    if not shown:
         return 0
+    since = "in the push" if pushing else f"since {_short(sides[0].base)}"
+    stage = "pre-push" if pushing else "pre-commit" if args.staged else None
+    return _override(out, root, path, docs, shown, since, stage)
+
+
+def _sides(out: Out, args: argparse.Namespace, root: Path, rel: str) -> tuple[list[growonly.Side], bool]:
+    """What to compare (the base, and where the current manifest is read), and whether it is a push."""
+    if args.base:
+        return [growonly.Side(args.base, explicit=True)], False
+    src, dst = os.environ.get("PRE_COMMIT_FROM_REF"), os.environ.get("PRE_COMMIT_TO_REF")
+    if src and dst:
+        # pre-commit's pushed range (or `pre-commit run --from-ref A --to-ref B`): what goes out is
+        # the content at B, whatever the work tree or the index hold.
+        label = os.environ.get("PRE_COMMIT_REMOTE_BRANCH") or _short(dst)
+        return [growonly.Side(src, dst, label, explicit=True)], True
+    if os.environ.get("PRE_COMMIT_REMOTE_NAME"):
+        # pre-commit gives no range only when the push starts a history the remote lacks.
+        out.line("smoke check --grow-only: the push starts a history the remote lacks; nothing there to compare with")
+        return [], True
+    if args.stage != "pre-push":
+        return [growonly.Side("HEAD")], False
+    remote = args.remote or "origin"
+    sides, notes = growonly.pushed_sides(root, _stdin(), remote, rel)
+    for note in notes:
+        out.line(out.paint(f"smoke check --grow-only: note: {note}", "warn"))
+    if not sides and not notes:
+        out.line("smoke check --grow-only: no pushed commits to compare")
+    return sides, True
+
+
+def _stdin() -> str:
+    """git's pre-push lines; nothing when run by hand at a terminal."""
+    if sys.stdin is None or sys.stdin.isatty():
+        return ""
+    return sys.stdin.read()
+
+
+def _compare(
+    out: Out, side: growonly.Side, path: Path, root: Path, rel: str, missing: SmokeError | None, staged: bool,
+) -> tuple[list[str], list[dict[str, Any]]] | None:
+    """Print what one comparison found; return the violations as shown and both sides' documents.
+
+    None when the current side does not parse (already said; exit 2).
+    """
+    ref = side.base
+    pushed = f" in {side.label}" if side.tip is not None else ""
+    current = _current_bytes(root, path, rel, side.tip, staged)
+    base = _base_bytes(root, ref, rel, explicit=side.explicit)
+    if base is None and current is None:
+        if missing is not None and side.tip is None:
+            raise missing
+        now = pushed.strip() or "now"
+        out.line(f"smoke check --grow-only: no manifest at {_short(ref)} or {now}; nothing to compare")
+        return [], []
+    display = _display(path) + (f" at {side.label}" if side.tip is not None else "")
     cur_doc = None
     if current is not None:
         try:
-            cur_doc = manifest_mod.parse_toml(current, _display(path))[1]
+            cur_doc = manifest_mod.parse_toml(current, display)[1]
         except ManifestError as e:
             out.line(out.paint(f"{e.problems[0]} (nothing can be compared until it parses)", "error"))
-            return 2
+            return None
     if base is None:
-        out.line(f"smoke check --grow-only: {rel} is new since {_short(ref)}; nothing to compare")
-        return 0
+        out.line(f"smoke check --grow-only: {rel} is new since {_short(ref)}{pushed}; nothing to compare")
+        return [], [cur_doc] if cur_doc is not None else []
     try:
         base_text, base_doc = manifest_mod.parse_toml(base, f"{rel} at {_short(ref)}")
     except ManifestError as e:
         out.line(out.paint(
             f"smoke check --grow-only: warning: {e.problems[0]}; nothing at the base to compare with", "warn"
         ))
-        return 0
+        return [], [cur_doc] if cur_doc is not None else []
+    docs = [base_doc] if cur_doc is None else [base_doc, cur_doc]
     base_files = growonly.at_ref(root, ref, rel, base_doc)
-    now_files = growonly.still_there(root, base_files, rel, args.staged)
+    now_files = growonly.still_there(root, base_files, rel, staged, ref=side.tip)
     violations = growonly.compare(base_doc, cur_doc, base_files, now_files)
     if not violations:
-        out.line(f"smoke check --grow-only: {_display(path)}: nothing removed or weakened since {_short(ref)}")
-        return 0
+        out.line(f"smoke check --grow-only: {display}: nothing removed or weakened since {_short(ref)}")
+        return [], docs
+    if side.tip is not None:
+        out.line(out.paint(f"smoke check --grow-only: {side.label} ({_short(ref)}..{_short(side.tip)}):", "error"))
     shown = _show(violations, path, ref, base_text, current)
     for line in shown:
         out.line(out.paint(line, "error"))
-    return _override(out, args, root, base_doc, cur_doc, shown)
+    return shown, docs
+
+
+def _current_bytes(root: Path, path: Path, rel: str, tip: str | None, staged: bool) -> bytes | None:
+    if tip is not None:
+        return git.read_at(root, tip, rel)
+    if staged:
+        return git.read_staged(root, rel)
+    return path.read_bytes() if path.is_file() else None
 
 
 def _target(args: argparse.Namespace) -> tuple[Path, Path, SmokeError | None]:
@@ -242,6 +323,10 @@ def _show(
         elif v.scenario in cur_index and cur_lines is not None:
             line = cur_lines.key(cur_index[v.scenario], v.key or "")
             shown.append(f"{display}:{line}: {v}")
+        elif v.scenario is None and v.key and v.key.startswith("settings.") and cur_lines is not None:
+            key = v.key[len("settings."):]
+            line = cur_lines.settings_keys.get(key) or cur_lines.settings_line or 1
+            shown.append(f"{display}:{line}: {v}")
         else:
             shown.append(f"{display}: {v}")
     return shown
@@ -264,22 +349,26 @@ def _indexes(text: str) -> dict[str, int]:
 
 def _override(
     out: Out,
-    args: argparse.Namespace,
     root: Path,
-    base_doc: dict[str, Any],
-    cur_doc: dict[str, Any] | None,
+    path: Path,
+    docs: list[dict[str, Any]],
     shown: list[str],
+    since: str,
+    stage: str | None,
 ) -> int:
     """Refuse (1), unless a human set SMOKE_ALLOW_SHRINK=1: then warn loudly, audit, and allow (0)."""
     n = len(shown)
     if os.environ.get(ALLOW_SHRINK_VAR) != "1":
         out.line(out.paint(
-            f"smoke check --grow-only refused: {n} removal(s) or weakening(s) since {_short(args.base or 'HEAD')}"
+            f"smoke check --grow-only refused: {n} removal(s) or weakening(s) {since}"
             " (restore them; the smoke suite only grows. A human may override with SMOKE_ALLOW_SHRINK=1, audited)",
             "error",
         ))
         return 1
-    agents = [v for v in _agent_vars(base_doc, cur_doc) if os.environ.get(v)]
+    from smoke import policy
+
+    # Both sides' agent_env and the committed one's: removing a variable from settings must not let an agent through.
+    names, agents = policy.detect(root, policy.manifest_rels(path, root), docs)
     if agents:
         out.line(out.paint(
             f"smoke check --grow-only refused: SMOKE_ALLOW_SHRINK is not honoured for agents ({', '.join(agents)}"
@@ -287,11 +376,7 @@ def _override(
             "error",
         ))
         return 1
-    from smoke.commands.gate import audit
-
-    task = _task(root)
-    stage = "pre-commit" if args.staged else None
-    audit(root, "allow-shrink", task, stage, "; ".join(shown))
+    policy.audit(root, "allow-shrink", _task(root), stage, "; ".join(shown), agent_env=names)
     bar = "!" * 79
     sys.stderr.write(
         f"{bar}\n!!! SMOKE_ALLOW_SHRINK=1: {n} removal(s) or weakening(s) of the smoke suite ALLOWED.\n"
@@ -308,17 +393,6 @@ def _task(root: Path) -> str | None:
         return common.current_task(manifest_mod.load(None, cwd=root))
     except SmokeError:
         return os.environ.get("SMOKE_TASK") or os.environ.get("WG_TASK_ID")
-
-
-def _agent_vars(base_doc: dict[str, Any], cur_doc: dict[str, Any] | None) -> list[str]:
-    """The default and both sides' agent_env: removing a variable from settings must not let an agent through."""
-    names = ["WG_AGENT_ID"]
-    for doc in (base_doc, cur_doc or {}):
-        settings = doc.get("settings")
-        listed = settings.get("agent_env") if isinstance(settings, dict) else None
-        if isinstance(listed, list):
-            names.extend(v for v in listed if isinstance(v, str) and v)
-    return list(dict.fromkeys(names))
 
 
 def _display(path: Path) -> str:

@@ -123,8 +123,8 @@ def _bypass(args: argparse.Namespace) -> int:
         manifest: Manifest | None = manifest_mod.load(args.manifest)
     except SmokeError:
         manifest = None
-    # Not the loaded settings alone: an agent could edit agent_env (or break the manifest) to pass as human.
-    names, agents = policy.gate_agents(path, manifest.root if manifest else root)
+    root = manifest.root if manifest else root
+    names, agents = _agents(path, root)
     override = policy.overrides()
     task = args.task or (common.current_task(manifest) if manifest else None)
     if agents and not override:
@@ -134,10 +134,7 @@ def _bypass(args: argparse.Namespace) -> int:
         )
         return 1
     reason = args.reason or os.environ.get(REASON_VAR)
-    log = policy.audit(
-        manifest.root if manifest else root, "skip-smoke", task, args.stage, reason,
-        agent_env=names, override=override,
-    )
+    log = policy.audit(root, "skip-smoke", task, args.stage, reason, agent_env=names, override=override)
     if log is None:
         # An unaudited bypass is exactly what this tool exists to prevent.
         raise SmokeError("--skip-smoke refused: not inside a git repository, so the bypass cannot be audited")
@@ -160,3 +157,15 @@ def _manifest_place(args: argparse.Namespace) -> tuple[Path | None, Path | None]
         path = None
     root = git.find_toplevel(path.parent if path is not None else Path.cwd())
     return path, root
+
+
+def _agents(path: Path | None, root: Path | None) -> tuple[list[str], list[str]]:
+    """The agent variables that count, and those set.
+
+    Not from the loaded settings alone: an agent could edit agent_env in the
+    work tree (or break the manifest so it does not load) to pass as a human.
+    """
+    from smoke import policy
+
+    rels = policy.manifest_rels(path, root) if root is not None else []
+    return policy.detect(root, rels, [policy.parse_file(path)] if path is not None else [])

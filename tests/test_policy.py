@@ -1,0 +1,132 @@
+"""Who counts as an agent for a bypass or an override: never decided by the work tree's manifest alone."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+from conftest import Repo
+
+from smoke.policy import agent_names
+
+MANIFEST = """
+[[scenario]]
+name = "login_works"
+run = "echo login ok"
+owners = ["fix-login"]
+[scenario.expect]
+stdout_contains = ["login ok"]
+"""
+
+REFUSED = "smoke gate: --skip-smoke refused: the caller is an agent ({} is set)."
+
+
+def _skip(repo: Repo, env: dict[str, str]):  # type: ignore[no-untyped-def]
+    return repo.smoke("gate", "--task", "t1", "--stage", "done", "--skip-smoke", env=env)
+
+
+def _audit_log(repo: Repo) -> list[dict[str, object]]:
+    path = repo.path / ".git" / "smoke" / "audit.log"
+    return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+
+
+# ---------------------------------------------------------------- pure
+
+
+def test_agent_names_always_start_with_wg_agent_id() -> None:
+    assert agent_names([]) == ["WG_AGENT_ID"]
+    assert agent_names([{"settings": {"agent_env": ["NOT_SET"]}}]) == ["WG_AGENT_ID", "NOT_SET"]
+    docs = [{"settings": {"agent_env": ["A", "WG_AGENT_ID"]}}, None, {"settings": {"agent_env": "B"}}, {"settings": 1},
+            {"settings": {"agent_env": ["B", 3, ""]}}]
+    assert agent_names(docs) == ["WG_AGENT_ID", "A", "B"]
+
+
+# ---------------------------------------------------------------- smoke gate --skip-smoke
+
+
+def test_editing_agent_env_in_the_work_tree_does_not_hide_wg_agent_id(repo: Repo) -> None:
+    repo.manifest('[settings]\nagent_env = ["NOT_SET"]\n' + MANIFEST)
+    res = _skip(repo, {"WG_AGENT_ID": "agent-7"})
+    assert (res.returncode, res.stdout) == (1, "")
+    assert res.stderr.startswith(REFUSED.format("WG_AGENT_ID"))
+    assert _audit_log(repo) == []
+
+
+@pytest.mark.parametrize("now", [
+    MANIFEST,  # agent_env dropped from the work tree
+    '[settings]\nagent_env = ["NOT_SET"]\n' + MANIFEST,  # replaced
+    '[settings]\nagent_env = ["MY_BOT"\n' + MANIFEST,  # broken so that it does not load at all
+    None,  # deleted
+])
+def test_the_committed_agent_env_counts_whatever_the_work_tree_says(repo: Repo, now: str | None) -> None:
+    repo.manifest('[settings]\nagent_env = ["MY_BOT"]\n' + MANIFEST)
+    assert repo.commit("settings").returncode == 0
+    path = repo.path / "tests/smoke/manifest.toml"
+    if now is None:
+        path.unlink()
+    else:
+        path.write_text(now)
+    res = _skip(repo, {"MY_BOT": "1"})
+    assert (res.returncode, res.stdout) == (1, "")
+    assert res.stderr.startswith(REFUSED.format("MY_BOT"))
+    assert _audit_log(repo) == []
+
+
+def test_a_manifest_elsewhere_does_not_hide_the_committed_default_one(repo: Repo) -> None:
+    repo.manifest('[settings]\nagent_env = ["MY_BOT"]\n' + MANIFEST)
+    assert repo.commit("settings").returncode == 0
+    other = repo.write("elsewhere/manifest.toml", MANIFEST)
+    res = _skip(repo, {"MY_BOT": "1", "SMOKE_MANIFEST": str(other)})
+    assert res.returncode == 1
+    assert res.stderr.startswith(REFUSED.format("MY_BOT"))
+
+
+def test_a_human_still_bypasses_and_an_override_is_recorded(repo: Repo) -> None:
+    repo.manifest('[settings]\nagent_env = ["MY_BOT"]\n' + MANIFEST)
+    assert repo.commit("settings").returncode == 0
+    repo.manifest(MANIFEST)
+    res = _skip(repo, {})
+    assert res.returncode == 0, res.stderr
+    res = _skip(repo, {"MY_BOT": "1", "WG_SMOKE_AGENT_OVERRIDE": "1"})
+    assert res.returncode == 0, res.stderr
+    human, overridden = _audit_log(repo)
+    assert (human["agent"], "override" in human) == ({}, False)
+    assert (overridden["agent"], overridden["override"]) == ({"MY_BOT": "1"}, ["WG_SMOKE_AGENT_OVERRIDE"])
+
+
+def test_the_normal_gate_never_loads_the_policy(repo: Repo) -> None:
+    # Reading the committed manifest costs GitPython: only a bypass may pay for it.
+    repo.manifest(MANIFEST)
+    res = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "smoke", "gate", "--stage", "pre-commit"],
+        cwd=repo.path, env=repo.env, capture_output=True, text=True, stdin=subprocess.DEVNULL,
+    )
+    assert res.returncode == 0, res.stderr
+    modules = {line.rsplit("|", 1)[-1].strip() for line in res.stderr.splitlines() if line.startswith("import time:")}
+    assert "smoke.policy" not in modules
+    assert "git" not in modules
+
+
+# ---------------------------------------------------------------- smoke check --grow-only, SMOKE_ALLOW_SHRINK
+
+
+def test_allow_shrink_counts_the_committed_agent_env_even_against_an_older_base(repo: Repo) -> None:
+    repo.manifest(MANIFEST)
+    assert repo.commit("manifest").returncode == 0
+    repo.git("branch", "old")
+    repo.manifest('[settings]\nagent_env = ["MY_BOT"]\n' + MANIFEST)
+    assert repo.commit("settings").returncode == 0
+    # Neither the base (old) nor the work tree names MY_BOT; HEAD does.
+    repo.manifest(MANIFEST.replace('owners = ["fix-login"]', "owners = []"))
+    res = repo.smoke("check", "--grow-only", "--base", "old", env={"SMOKE_ALLOW_SHRINK": "1", "MY_BOT": "1"})
+    assert res.returncode == 1, res.stdout + res.stderr
+    assert res.stdout.splitlines()[-1] == (
+        "smoke check --grow-only refused: SMOKE_ALLOW_SHRINK is not honoured for agents (MY_BOT is set)."
+        " Restore what was removed; only a human may shrink the smoke suite."
+    )
+    assert _audit_log(repo) == []
+    res = repo.smoke("check", "--grow-only", "--base", "old", env={"SMOKE_ALLOW_SHRINK": "1"})
+    assert res.returncode == 0, res.stdout + res.stderr
+    (entry,) = _audit_log(repo)
+    assert entry["action"] == "allow-shrink"
