@@ -198,6 +198,12 @@ def _parse_log(out: str) -> list[Change]:
     return changes
 
 
+def common_ancestor(root: Path, a: str, b: str) -> str | None:
+    """The merge-base of two commits, or None when they share no history."""
+    out = _run(root, "merge-base", a, b, check=False).strip()
+    return out or None
+
+
 def merge_base(root: Path, base_ref: str) -> tuple[str, str] | None:
     """The merge-base of HEAD with base_ref, falling back to the remote's default branch."""
     candidates = [base_ref, f"origin/{base_ref}", "origin/HEAD", "master", "origin/master"]

@@ -364,9 +364,9 @@ def _fork_point(root: Path, remote: str, tip: str, manifest_rel: str) -> str | N
     for ref in (f"refs/remotes/{remote}/HEAD", f"refs/remotes/{remote}/{_base_ref(root, tip, manifest_rel)}"):
         if git.rev_parse(root, ref) is None:
             continue
-        found = git.repo(root).merge_base(tip, ref)
+        found = git.common_ancestor(root, tip, ref)
         if found:
-            return str(found[0].hexsha)
+            return found
     return None
 
 
