@@ -169,9 +169,25 @@ def test_missing_manifest_and_flag_misuse_are_usage_errors(repo: Repo) -> None:
     res = repo.smoke("check", "--base", "main")
     assert res.returncode == 2
     assert res.stderr == "smoke check: error: --base goes with --grow-only (smoke check --grow-only --base ...)\n"
-    res = repo.smoke("check", "--grow-only", "--strict")
+    res = repo.smoke("check", "--grow-only", "--staged", "--strict")
     assert res.returncode == 2
     assert res.stderr == (
-        "smoke check: error: --strict does not go with --grow-only"
-        " (run 'smoke check --strict' and 'smoke check --grow-only' separately)\n"
+        "smoke check: error: --strict does not go with --staged"
+        " (the smoke-check hook validates; run 'smoke check --strict' on its own)\n"
     )
+
+
+def test_strict_and_grow_only_together_validate_then_compare(repo: Repo) -> None:
+    repo.manifest(GOOD)
+    repo.commit("manifest")
+    res = repo.smoke("check", "--strict", "--grow-only", "--base", "HEAD")
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert "1 scenario(s) OK" in res.stdout
+    # A weaker manifest: validation passes, the comparison refuses.
+    repo.manifest(GOOD.replace('stdout_contains = ["hi"]', 'stdout_contains = ["h"]'))
+    res = repo.smoke("check", "--strict", "--grow-only", "--base", "HEAD")
+    assert res.returncode == 1, res.stdout + res.stderr
+    assert "1 scenario(s) OK" in res.stdout and "'hi'" in res.stdout + res.stderr
+    # An invalid manifest stops at validation, exit 2.
+    repo.manifest(GOOD.replace("owners", "owner", 1))
+    assert repo.smoke("check", "--strict", "--grow-only", "--base", "HEAD").returncode == 2

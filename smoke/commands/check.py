@@ -27,10 +27,12 @@ _LINE_RE = re.compile(r"^.*?:(\d+)(?::\d+)?: ")
 def cmd(args: argparse.Namespace) -> int:
     _check_flags(args)
     out = Out(color=args.color)
-    if not args.grow_only:
+    if not args.grow_only or args.strict:
         path = manifest_mod.locate(args.manifest)
         root = git.find_toplevel(path.parent) or Path.cwd()
-        return lint(out, path, root, args.strict)
+        code = lint(out, path, root, args.strict)
+        if code or not args.grow_only:
+            return code
     return _grow_only(out, args)
 
 
@@ -40,9 +42,11 @@ def _check_flags(args: argparse.Namespace) -> None:
         for flag, given in flags:
             if given:
                 raise SmokeError(f"{flag} goes with --grow-only", hint=f"smoke check --grow-only {flag} ...")
-    elif args.strict:
-        # --grow-only only compares (validation runs as its own hook); saying so beats silently ignoring --strict.
-        raise SmokeError("--strict does not go with --grow-only", hint="run 'smoke check --strict' and 'smoke check --grow-only' separately")
+    elif args.strict and (args.staged or args.stage):
+        # Validation reads the work tree; at a commit or a push what counts is
+        # the staged or pushed content, which only the comparison reads.
+        flag = "--staged" if args.staged else "--stage"
+        raise SmokeError(f"--strict does not go with {flag}", hint="the smoke-check hook validates; run 'smoke check --strict' on its own")
     elif args.stage and (args.base or args.staged):
         raise SmokeError(
             f"--stage pre-push does not go with {'--base' if args.base else '--staged'}",
