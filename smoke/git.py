@@ -172,6 +172,11 @@ def uncommitted_files(root: Path) -> list[Change]:
     return changes
 
 
+def has_tracked_changes(root: Path) -> bool:
+    """True when a tracked file differs from HEAD, staged or not; untracked files do not count."""
+    return bool(_run(root, "status", "--porcelain=v1", "-z", "--untracked-files=no"))
+
+
 def range_files(root: Path, base: str, tip: str) -> list[Change]:
     """Files changed from base to tip; a null base (a new branch) means every
     commit of tip that no remote-tracking ref has yet."""
@@ -320,6 +325,18 @@ def remove_worktree(root: Path, path: Path) -> None:
     _run(root, "worktree", "remove", "--force", "--force", str(path), check=False)
     shutil.rmtree(path, ignore_errors=True)
     _run(root, "worktree", "prune", check=False)
+
+
+def blob_at(root: Path, sha: str, path: str) -> bytes | None:
+    """The exact content of `path` (relative to the top level) at commit `sha`; None if it is not a file there.
+
+    Plumbing, not GitPython: the pre-push gate asks this and must stay light.
+    """
+    try:
+        proc = subprocess.run(["git", "cat-file", "blob", f"{sha}:{path}"], cwd=root, capture_output=True)
+    except FileNotFoundError:
+        raise SmokeError("git is not installed or not on PATH") from None
+    return proc.stdout if proc.returncode == 0 else None
 
 
 def worktree_paths(root: Path) -> list[Path]:

@@ -9,15 +9,11 @@ the bad ref usually predates the scenario.
 """
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import shutil
-import signal
-import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 
 from smoke import git
+from smoke import worktree
 from smoke.errors import SmokeError
 from smoke.manifest import Manifest
 from smoke.manifest import Scenario
@@ -116,7 +112,7 @@ def resolve(root: Path, ref: str, flag: str) -> str:
 
 
 def _check(manifest: Manifest, scenario: Scenario, side: Side, out: Out, logs: Path) -> None:
-    with _checkout(manifest.root, side.sha) as tree:
+    with worktree.checkout(manifest.root, side.sha, prefix="smoke-prove-") as tree:
         path_prefix: list[str] = []
         extra_env: dict[str, str] = {}
         built = None
@@ -136,7 +132,7 @@ def _check(manifest: Manifest, scenario: Scenario, side: Side, out: Out, logs: P
             side.result = _run(manifest, scenario, tree, logs, path_prefix, extra_env)
         finally:
             if built is not None:
-                with _signals_held():
+                with worktree.signals_held():
                     built.release()
     r = side.result
     reason = f": {r.short_reason()}" if r.status != "pass" else ""
@@ -156,34 +152,6 @@ def _run(
         raise KeyboardInterrupt from None
     finally:
         runner.close()
-
-
-@contextlib.contextmanager
-def _checkout(root: Path, sha: str | None) -> Iterator[Path]:
-    """The tree to test: the work tree itself, or `sha` in a temporary worktree removed afterwards."""
-    if sha is None:
-        yield root
-        return
-    holder = Path(tempfile.mkdtemp(prefix="smoke-prove-"))
-    tree = holder / sha[:12]
-    try:
-        git.add_worktree(root, sha, tree)
-        yield tree
-    finally:
-        with _signals_held():
-            git.remove_worktree(root, tree)
-            shutil.rmtree(holder, ignore_errors=True)
-
-
-@contextlib.contextmanager
-def _signals_held() -> Iterator[None]:
-    """Cleanup that a second Ctrl-C or TERM must not cut short: they are delivered afterwards."""
-    held = {signal.SIGINT, signal.SIGTERM}
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 # ---------------------------------------------------------------- report

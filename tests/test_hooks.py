@@ -250,11 +250,14 @@ paths = ["src/billing/**"]
     guarded.git("checkout", "-q", "main")
     guarded.write("docs/notes.txt", "v2\n")
     assert guarded.commit("notes").returncode == 0
+    feature = guarded.git("rev-parse", "feature").stdout.strip()
     res = guarded.git("push", "origin", "main", "feature", check=False)
     assert res.returncode != 0
-    assert "smoke gate refused the push: 1 scenario(s) broken \u2014 billing_broken (exit 1)\n" in res.stdout + res.stderr
-    # The scenarios ran in the checked-out tree, and the gate says so.
-    assert "smoke gate: note: scenarios run against the work tree (HEAD " in res.stdout + res.stderr
+    out = res.stdout + res.stderr
+    # Each pushed commit is tested on its own: main in place, feature in a checkout of it.
+    assert "smoke gate: no scenario protects the push of main; nothing to run\n" in out
+    assert f"smoke gate: testing feature ({feature[:7]}) in a temporary checkout: it is not what is checked out\n" in out
+    assert "smoke gate refused the push of feature: 1 scenario(s) broken \u2014 billing_broken (exit 1)\n" in out
     assert _remote_head(guarded, remote, "refs/heads/feature") == ""
 
     res = guarded.git("push", "origin", "main", check=False)

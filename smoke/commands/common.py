@@ -17,6 +17,7 @@ from smoke.selection import Selected
 from smoke.selection import Selector
 
 if TYPE_CHECKING:
+    from smoke.build import Built
     from smoke.runner import Result
 
 def current_task(manifest: Manifest) -> str | None:
@@ -108,11 +109,14 @@ def execute(
     args: argparse.Namespace,
     *,
     what: str | None = None,
+    root: Path | None = None,
 ) -> int:
     """Run the selection, report it, and turn it into an exit code.
 
     `what` names the work for the gate's refusal ("task 'x'", "the commit");
-    None means a plain `smoke run`.
+    None means a plain `smoke run`. `root` is a temporary checkout to build
+    and run in instead of the manifest's work tree; its build never evicts
+    the work tree's from the cache.
     """
     from smoke import report
     from smoke.output import Out
@@ -133,10 +137,11 @@ def execute(
     ))
     path_prefix: list[str] = []
     extra_env: dict[str, str] = {}
+    built = None
     if settings.build:
         from smoke import build
 
-        built = build.ensure(manifest, out)
+        built = build.ensure(manifest, out, root=root, keep=root is None)
         if built.error:
             out.line(out.paint(f"smoke: the build failed: {built.error}", "error"))
             for line in built.tail.splitlines():
@@ -152,7 +157,7 @@ def execute(
     runner = Runner(
         manifest, jobs=jobs, run_dir=new_run_dir(manifest.root), on_result=console.on_result,
         on_start=console.on_start, on_tick=console.tick, keep_scratch=args.keep_scratch,
-        path_prefix=path_prefix, extra_env=extra_env,
+        path_prefix=path_prefix, extra_env=extra_env, root=root,
     )
     started = time.monotonic()
     try:
@@ -167,6 +172,8 @@ def execute(
         raise KeyboardInterrupt from None
     finally:
         runner.close()
+        if built is not None:
+            _release(built)
     elapsed = time.monotonic() - started
     console.summary(results, elapsed)
     _record(manifest, results, getattr(args, "task", None))
@@ -179,6 +186,14 @@ def execute(
             out.line(out.paint(report.refusal(what, results, fail_on_skip), "error"))
         return 1
     return 0
+
+
+def _release(built: Built) -> None:
+    """Let the build go once no scenario needs it: a temporary one is removed, even on a second Ctrl-C."""
+    from smoke import worktree
+
+    with worktree.signals_held():
+        built.release()
 
 
 def _check_writable(path: str, flag: str) -> None:

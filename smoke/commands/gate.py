@@ -5,15 +5,16 @@ import argparse
 import os
 import sys
 from pathlib import Path
+from typing import NamedTuple
 
 from smoke import git
 from smoke import manifest as manifest_mod
 from smoke.commands import common
+from smoke.errors import ManifestError
 from smoke.errors import SmokeError
 from smoke.git import Change
 from smoke.manifest import Manifest
 from smoke.output import Out
-from smoke.output import err
 from smoke.selection import Selector
 from smoke.selection import select
 
@@ -30,18 +31,23 @@ def cmd(args: argparse.Namespace) -> int:
     task = args.task or common.current_task(manifest)
     if args.stage == "done" and not task:
         raise SmokeError("--stage done needs the task being finished", hint="pass --task T")
+    if args.stage == "pre-push":
+        return _gate_push(args, manifest, task)
     selector, what = _selector(args, manifest, task)
     selected = select(manifest.scenarios, selector)
     if not selected:
-        out = Out(common.human_stream(args.json), args.color)
-        scope = f"task '{task}'" if task else "this change"
-        out.line(f"smoke gate: no scenario protects {scope}; nothing to run")
-        if args.json:
-            from smoke import report
-
-            print(report.dump_json([]))
-        return 0
+        return _nothing(args, f"task '{task}'" if task else "this change")
     return common.execute(manifest, selected, args, what=what)
+
+
+def _nothing(args: argparse.Namespace, scope: str) -> int:
+    out = Out(common.human_stream(args.json), args.color)
+    out.line(f"smoke gate: no scenario protects {scope}; nothing to run")
+    if args.json:
+        from smoke import report
+
+        print(report.dump_json([]))
+    return 0
 
 
 def _selector(args: argparse.Namespace, manifest: Manifest, task: str | None) -> tuple[Selector, str]:
@@ -54,10 +60,6 @@ def _selector(args: argparse.Namespace, manifest: Manifest, task: str | None) ->
         # guarded file must select its scenarios too, so the index is asked as well.
         changes = [Change(f, "staged") for f in args.files] + git.staged_files(root)
         return Selector(owners=owners, changes=tuple(changes)), "the commit"
-    if args.stage == "pre-push":
-        changes, tips = _pushed(root)
-        _note_work_tree(root, tips)
-        return Selector(owners=owners, changes=tuple(changes)), "the push"
     if task:
         changes = common.task_changes(manifest, task)
         changes += [Change(f, "named") for f in args.files]
@@ -66,30 +68,149 @@ def _selector(args: argparse.Namespace, manifest: Manifest, task: str | None) ->
     return Selector(changes=tuple(changes)), "the change"
 
 
-def _pushed(root: Path) -> tuple[list[Change], list[str]]:
-    """Files in what is being pushed, and the pushed commits: pre-commit's range, or every ref line git gives on stdin."""
+# ---------------------------------------------------------------- pre-push
+
+
+class Push(NamedTuple):
+    """One pushed commit: the refs that push it and the files it brings."""
+
+    sha: str
+    refs: tuple[str, ...]
+    changes: tuple[Change, ...]
+
+    def name(self) -> str:
+        return ", ".join(r.removeprefix("refs/heads/") for r in self.refs)
+
+
+def _gate_push(args: argparse.Namespace, manifest: Manifest, task: str | None) -> int:
+    """Each pushed commit is held to its own promises, in place when it is exactly the work tree."""
+    pushes = _pushed(manifest.root)
+    if not pushes:
+        return _nothing(args, f"task '{task}'" if task else "this change")
+    head = git.head_sha(manifest.root)
+    # Asked only when HEAD is pushed: the usual push, run in place, costs one `git status`.
+    in_place = head in {p.sha for p in pushes} and not git.has_tracked_changes(manifest.root)
+    code = 0
+    for push in pushes:
+        # One commit keeps the plain wording; among several, the refusal names the ref.
+        what = "the push" if len(pushes) == 1 else f"the push of {push.name()}"
+        scope = (f"task '{task}'" if task else "this change") if len(pushes) == 1 else what
+        selector = _push_selector(args, task, push)
+        if in_place and push.sha == head:
+            code = max(code, _gate_here(args, manifest, selector, what, scope))
+        else:
+            why = "it is not what is checked out" if push.sha != head else "the work tree has uncommitted changes"
+            code = max(code, _gate_checkout(args, manifest, selector, push, what, scope, why))
+    return code
+
+
+def _push_selector(args: argparse.Namespace, task: str | None, push: Push) -> Selector:
+    if args.all:
+        return Selector(all=True)
+    return Selector(owners=(task,) if task else (), changes=push.changes)
+
+
+def _gate_here(args: argparse.Namespace, manifest: Manifest, selector: Selector, what: str, scope: str) -> int:
+    selected = select(manifest.scenarios, selector)
+    if not selected:
+        return _nothing(args, scope)
+    return common.execute(manifest, selected, args, what=what)
+
+
+def _gate_checkout(
+    args: argparse.Namespace, manifest: Manifest, selector: Selector, push: Push, what: str, scope: str, why: str
+) -> int:
+    """The pushed commit, with its own manifest and scripts, in a temporary worktree removed afterwards."""
+    from smoke import worktree
+
+    out = Out(common.human_stream(args.json), args.color)
+    rel = _manifest_rel(manifest)
+    data = git.blob_at(manifest.root, push.sha, rel) if rel else None
+    if rel is not None and data is None:
+        out.line(
+            f"smoke gate: note: {push.name()} ({push.sha[:7]}) has no {rel}; "
+            "using the current manifest's scenarios"
+        )
+    ahead = manifest if data is None or rel is None else _parse_at(manifest.root, rel, data)
+    # Selection needs no checkout: a push nothing guards costs no worktree.
+    if ahead is not None and not select(ahead.scenarios, selector):
+        return _nothing(args, scope)
+    out.line(f"smoke gate: testing {push.name()} ({push.sha[:7]}) in a temporary checkout: {why}")
+    with worktree.checkout(manifest.root, push.sha, prefix="smoke-push-") as tree:
+        used = manifest if data is None or rel is None else _load_at(tree, rel, push.sha)
+        selected = select(used.scenarios, selector)
+        if not selected:
+            return _nothing(args, scope)
+        return common.execute(used, selected, args, what=what, root=tree)
+
+
+def _manifest_rel(manifest: Manifest) -> str | None:
+    """Where the manifest sits in the repository, as a path git knows; None when it lives outside."""
+    try:
+        return Path(os.path.normpath(manifest.path)).relative_to(manifest.root).as_posix()
+    except ValueError:
+        return None
+
+
+def _parse_at(root: Path, rel: str, data: bytes) -> Manifest | None:
+    """The pushed manifest, read from git for selection only; None when invalid (loading it in the checkout reports why)."""
+    try:
+        return manifest_mod.load_path(root / rel, root, data)
+    except SmokeError:
+        return None
+
+
+def _load_at(tree: Path, rel: str, sha: str) -> Manifest:
+    """The manifest of the checkout at `sha`, named the way git names it: the checkout is gone once the report is read."""
+    label = f"{sha[:7]}:"
+    try:
+        loaded = manifest_mod.load_path(tree / rel, tree)
+    except ManifestError as e:
+        raise ManifestError([_relabel(p, tree, label) for p in e.problems]) from None
+    return _Committed(loaded, label + rel, {k: _relabel(v, tree, label) for k, v in loaded.deferred.items()})
+
+
+def _relabel(text: str, tree: Path, label: str) -> str:
+    return text.replace(f"{tree}{os.sep}", label)
+
+
+class _Committed(Manifest):
+    """A manifest loaded from a temporary checkout, shown as `1a2b3c4:tests/smoke/manifest.toml`."""
+
+    def __init__(self, loaded: Manifest, label: str, deferred: dict[str, str]) -> None:
+        super().__init__(
+            loaded.path, loaded.root, loaded.settings, loaded.scenarios, loaded.warnings, deferred, loaded.script_lines
+        )
+        self.label = label
+
+    def display(self) -> str:
+        return self.label
+
+
+def _pushed(root: Path) -> list[Push]:
+    """What is being pushed, one Push per distinct commit: pre-commit's range, or every ref line git gives on stdin."""
     src, dst = os.environ.get("PRE_COMMIT_FROM_REF"), os.environ.get("PRE_COMMIT_TO_REF")
+    branch = os.environ.get("PRE_COMMIT_LOCAL_BRANCH")
     if src and dst:
-        return git.range_files(root, src, dst), [dst]
+        return _by_commit([(branch or dst, git.rev_parse(root, dst) or dst, git.range_files(root, src, dst))])
     if os.environ.get("PRE_COMMIT_REMOTE_NAME"):
         # pre-commit gives no range when the push starts a history the remote
         # lacks (from the root commit): everything not yet on a remote is new.
-        tip = os.environ.get("PRE_COMMIT_LOCAL_BRANCH") or "HEAD"
-        return git.range_files(root, git.NULL_SHA, tip), [tip]
+        tip = branch or "HEAD"
+        return _by_commit([(tip, git.rev_parse(root, tip) or tip, git.range_files(root, git.NULL_SHA, tip))])
     if sys.stdin is None or sys.stdin.isatty():
-        return [], []
-    return _ref_lines(root, sys.stdin.read())
+        return []
+    return _by_commit(_ref_lines(root, sys.stdin.read()))
 
 
-def _ref_lines(root: Path, text: str) -> tuple[list[Change], list[str]]:
-    """git's pre-push lines: `<local ref> <local sha> <remote ref> <remote sha>`, one per pushed ref."""
-    changes: list[Change] = []
-    tips: list[str] = []
+def _ref_lines(root: Path, text: str) -> list[tuple[str, str, list[Change]]]:
+    """git's pre-push lines (`<local ref> <local sha> <remote ref> <remote sha>`) as (ref, commit, files) per pushed ref."""
+    pushed: list[tuple[str, str, list[Change]]] = []
     for line in text.splitlines():
         parts = line.rsplit(maxsplit=3)
         if len(parts) != 4:
             continue
-        _local_ref, local_sha, _remote_ref, remote_sha = parts
+        local_ref, local_sha, _remote_ref, remote_sha = parts
         if local_sha == git.NULL_SHA:
             continue  # a deletion pushes no code
         tip = git.rev_parse(root, local_sha)
@@ -97,21 +218,17 @@ def _ref_lines(root: Path, text: str) -> tuple[list[Change], list[str]]:
             continue  # a tag of a tree or blob: no commits to gate
         if remote_sha != git.NULL_SHA and git.rev_parse(root, remote_sha) is None:
             remote_sha = git.NULL_SHA  # the remote has commits we never fetched: treat as new
-        changes.extend(git.range_files(root, remote_sha, tip))
-        tips.append(tip)
-    return changes, tips
+        pushed.append((local_ref, tip, git.range_files(root, remote_sha, tip)))
+    return pushed
 
 
-def _note_work_tree(root: Path, tips: list[str]) -> None:
-    """Scenarios run in the work tree: say so when it is not what is being pushed."""
-    head = git.rev_parse(root, "HEAD")
-    others = sorted({t[:7] for t in (git.rev_parse(root, t) or t for t in tips) if t != head})
-    dirty = any(c.origin != "untracked" for c in git.uncommitted_files(root))
-    if not others and not dirty:
-        return
-    what = f"HEAD {head[:7] if head else '(none)'}" + (" plus uncommitted changes" if dirty else "")
-    pushed = f"; pushed but not checked out: {', '.join(others)}" if others else ""
-    err(f"smoke gate: note: scenarios run against the work tree ({what}){pushed}")
+def _by_commit(pushed: list[tuple[str, str, list[Change]]]) -> list[Push]:
+    """Refs pushed at the same commit are tested once, with the files of all of them."""
+    by_sha: dict[str, Push] = {}
+    for ref, sha, changes in pushed:
+        before = by_sha.get(sha, Push(sha, (), ()))
+        by_sha[sha] = Push(sha, (*before.refs, ref), (*before.changes, *changes))
+    return list(by_sha.values())
 
 
 def _bypass(args: argparse.Namespace) -> int:
