@@ -123,8 +123,8 @@ class Console:
         bits = []
         if r.exit_code is not None and r.status != "timeout":
             bits.append(f"exit {r.exit_code}" if r.exit_code >= 0 else f"killed by signal {-r.exit_code}")
-        if r.status in ("timeout", "error") or not r.failures:
-            bits.append(r.reason)
+        if r.reason != r.failure_summary():
+            bits.append(r.reason)  # e.g. a timeout, or a retry that skipped after a failure
         if r.attempts > 1:
             bits.append(f"after {r.attempts} attempts")
         return ", ".join(b for b in bits if b)

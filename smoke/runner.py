@@ -66,13 +66,12 @@ class Result:
 
     def short_reason(self) -> str:
         """One phrase for the gate's refusal line."""
-        if self.status == "timeout":
-            return self.reason or "timed out"
-        if self.failures:
-            return "; ".join(f.summary for f in self.failures[:3]) + (
-                f"; +{len(self.failures) - 3} more" if len(self.failures) > 3 else ""
-            )
-        return self.reason or self.status
+        return self.reason or self.failure_summary() or ("timed out" if self.status == "timeout" else self.status)
+
+    def failure_summary(self) -> str:
+        """The broken checks in one phrase, the first three named."""
+        more = f"; +{len(self.failures) - 3} more" if len(self.failures) > 3 else ""
+        return "; ".join(f.summary for f in self.failures[:3]) + more if self.failures else ""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -350,7 +349,7 @@ class Runner:
             result.failures = check(sc.expect, out, read_file)
             if result.failures:
                 result.status = "fail"
-                result.reason = result.short_reason()
+                result.reason = result.failure_summary()
         if self.keep_scratch:
             result.scratch = env["SMOKE_SCRATCH"]
         if result.leftovers and result.status == "pass":
