@@ -177,6 +177,35 @@ def has_tracked_changes(root: Path) -> bool:
     return bool(_run(root, "status", "--porcelain=v1", "-z", "--untracked-files=no"))
 
 
+class PushedRef(NamedTuple):
+    """One line of git's pre-push input, resolved."""
+
+    local_ref: str
+    tip: str  # the commit being pushed
+    remote_ref: str
+    remote_sha: str  # the remote's commit; NULL_SHA for a new branch
+    remote_known: bool  # False when the remote's commit was never fetched here
+
+
+def pushed_refs(root: Path, text: str) -> list[PushedRef]:
+    """git's pre-push lines (`<local ref> <local sha> <remote ref> <remote sha>`):
+    deletions and tags of non-commits are left out, as they push no code."""
+    refs: list[PushedRef] = []
+    for line in text.splitlines():
+        parts = line.rsplit(maxsplit=3)
+        if len(parts) != 4:
+            continue
+        local_ref, local_sha, remote_ref, remote_sha = parts
+        if local_sha == NULL_SHA:
+            continue
+        tip = rev_parse(root, local_sha)
+        if tip is None:
+            continue
+        known = remote_sha != NULL_SHA and rev_parse(root, remote_sha) is not None
+        refs.append(PushedRef(local_ref, tip, remote_ref, remote_sha, known))
+    return refs
+
+
 def range_files(root: Path, base: str, tip: str) -> list[Change]:
     """Files changed from base to tip; a null base (a new branch) means every
     commit of tip that no remote-tracking ref has yet."""

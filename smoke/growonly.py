@@ -329,17 +329,9 @@ def pushed_sides(root: Path, text: str, remote: str, manifest_rel: str) -> tuple
     """
     sides: list[Side] = []
     notes: list[str] = []
-    for line in text.splitlines():
-        parts = line.rsplit(maxsplit=3)
-        if len(parts) != 4:
-            continue
-        _local_ref, local_sha, remote_ref, remote_sha = parts
-        if local_sha == git.NULL_SHA:
-            continue  # a deletion pushes no manifest
-        tip = git.rev_parse(root, local_sha)
-        if tip is None:
-            continue  # a tag of a tree or blob: no manifest in it
-        if remote_sha != git.NULL_SHA and git.rev_parse(root, remote_sha) is not None:
+    for ref in git.pushed_refs(root, text):
+        tip, remote_ref, remote_sha = ref.tip, ref.remote_ref, ref.remote_sha
+        if ref.remote_known:
             sides.append(Side(remote_sha, tip, remote_ref, explicit=True))
             continue
         # A new branch (or one whose remote commit was never fetched): the remote

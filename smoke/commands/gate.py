@@ -204,21 +204,12 @@ def _pushed(root: Path) -> list[Push]:
 
 
 def _ref_lines(root: Path, text: str) -> list[tuple[str, str, list[Change]]]:
-    """git's pre-push lines (`<local ref> <local sha> <remote ref> <remote sha>`) as (ref, commit, files) per pushed ref."""
+    """git's pre-push lines as (ref, commit, files) per pushed ref."""
     pushed: list[tuple[str, str, list[Change]]] = []
-    for line in text.splitlines():
-        parts = line.rsplit(maxsplit=3)
-        if len(parts) != 4:
-            continue
-        local_ref, local_sha, _remote_ref, remote_sha = parts
-        if local_sha == git.NULL_SHA:
-            continue  # a deletion pushes no code
-        tip = git.rev_parse(root, local_sha)
-        if tip is None:
-            continue  # a tag of a tree or blob: no commits to gate
-        if remote_sha != git.NULL_SHA and git.rev_parse(root, remote_sha) is None:
-            remote_sha = git.NULL_SHA  # the remote has commits we never fetched: treat as new
-        pushed.append((local_ref, tip, git.range_files(root, remote_sha, tip)))
+    for ref in git.pushed_refs(root, text):
+        # A remote commit never fetched here: everything no remote has counts as new.
+        base = ref.remote_sha if ref.remote_known else git.NULL_SHA
+        pushed.append((ref.local_ref, ref.tip, git.range_files(root, base, ref.tip)))
     return pushed
 
 
