@@ -16,6 +16,7 @@ from typing import Any
 
 from smoke import __version__
 from smoke import git
+from smoke import manifest as manifest_mod
 from smoke.manifest import Manifest
 from smoke.manifest import Scenario
 from smoke.manifest import Settings
@@ -30,8 +31,14 @@ def _file(root: Path) -> Path | None:
 
 
 def _key(path: Path, root: Path, data: bytes) -> list[Any]:
-    # Two independent checksums and the length: an edit that keeps all three is not an accident.
-    return [_FORMAT, __version__, str(path), str(root), len(data), zlib.crc32(data), zlib.adler32(data)]
+    # Two independent checksums and the length: an edit that keeps all three is
+    # not an accident. The validator's own file is in it too, so new rules (an
+    # upgrade, or a change in a development checkout) always validate afresh.
+    rules = os.stat(manifest_mod.__file__)
+    return [
+        _FORMAT, __version__, rules.st_mtime_ns, rules.st_size,
+        str(path), str(root), len(data), zlib.crc32(data), zlib.adler32(data),
+    ]
 
 
 def read(path: Path, root: Path, data: bytes) -> Manifest | None:

@@ -150,10 +150,22 @@ def locate(explicit: str | None, cwd: Path | None = None) -> Path:
 
 def load(explicit: str | None = None, *, cwd: Path | None = None, cached: bool = False) -> Manifest:
     path = locate(explicit, cwd)
+    return load_path(path, gated_root(path, cwd), cached=cached)
+
+
+def gated_root(path: Path, cwd: Path | None = None) -> Path:
+    """The repository being gated: the one we are in. A manifest from another
+    repository would read that one's changes and HEAD, and gate nothing here."""
     from smoke import git
 
-    root = git.find_toplevel(path.parent) or (cwd or Path.cwd())
-    return load_path(path, root, cached=cached)
+    here = git.find_toplevel(cwd or Path.cwd())
+    own = git.find_toplevel(path.parent)
+    if here and own and here.resolve() != own.resolve():
+        raise SmokeError(
+            f"manifest {shown(path)} belongs to the repository at {own}, not to this one ({here})",
+            hint="run smoke from that repository, or keep the manifest inside this one",
+        )
+    return here or own or (cwd or Path.cwd())
 
 
 def load_path(path: Path, root: Path, data: bytes | None = None, *, cached: bool = False) -> Manifest:

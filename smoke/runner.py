@@ -38,6 +38,7 @@ from smoke.requires import Checker
 BLOCKING = ("fail", "timeout", "error")
 STATUSES = ("pass", "fail", "skip", "timeout", "error", "flaky")
 TAIL_LINES = 15
+TAIL_LINE_CHARS = 2000
 KEEP_RUNS = 20
 GIT_HOOK_VARS = (
     "GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_PREFIX", "GIT_OBJECT_DIRECTORY",
@@ -189,7 +190,11 @@ class Runner:
                 with cond:
                     results[pick.name] = result
                 if not (self._cancelled.is_set() and result.reason == "interrupted"):
-                    self.on_result(result)
+                    try:
+                        self.on_result(result)
+                    except BaseException as e:  # noqa: BLE001 - a report that cannot be shown stops the run
+                        errors.append(e)
+                        self._cancelled.set()
 
         threads = [threading.Thread(target=worker, daemon=True) for _ in range(min(self.jobs, len(pending)) or 0)]
         try:
@@ -213,7 +218,11 @@ class Runner:
             raise Interrupted(finished, cut, not_started) from None
         if errors:
             raise errors[0]
-        return [results[s.name] for s in scenarios if s.name in results]
+        missing = [s.name for s in scenarios if s.name not in results]
+        if missing:
+            # Fail closed: a scenario that never ran must not read as a pass.
+            raise RuntimeError(f"scenarios never ran: {', '.join(missing)}")
+        return [results[s.name] for s in scenarios]
 
     def cancel(self) -> None:
         """End every running scenario's tree now."""
@@ -519,9 +528,15 @@ def _signals_held() -> Iterator[None]:
             signal.signal(sig, handler)
 
 
-def _tail(text: str, n: int = TAIL_LINES) -> str:
-    lines = text.splitlines()
-    return "\n".join(lines[-n:])
+def _tail(text: str, n: int = TAIL_LINES, width: int = TAIL_LINE_CHARS) -> str:
+    """The last lines of an output, each cut to `width` characters (the full text is in the log)."""
+    start = len(text.rstrip("\n"))
+    for _ in range(n):
+        start = text.rfind("\n", 0, start)
+        if start < 0:
+            break
+    lines = text[start + 1 :].splitlines()[-n:]
+    return "\n".join(ln if len(ln) <= width else f"{ln[:width]}... [{len(ln) - width} more characters]" for ln in lines)
 
 
 def _skip_reason(stderr: str) -> str:

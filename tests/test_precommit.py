@@ -181,3 +181,15 @@ def test_push_of_a_shrink_made_with_no_verify_is_refused_through_pre_commit(fram
     assert "scenario 'login_works' key 'owners': owner 'fix-login' was removed" in out
     assert "smoke check --grow-only refused: 1 removal(s) or weakening(s) in the push" in out
     assert repo.git("--git-dir", str(bare), "rev-parse", "refs/heads/main").stdout.strip() == pushed
+
+
+def test_a_file_named_like_an_option_cannot_steer_the_gate(framework: Repo) -> None:
+    repo = framework
+    # Found in review: with file names passed on the command line, a staged
+    # file called `--manifest=evil.toml` made the gate load an empty manifest.
+    repo.write("evil.toml", "")
+    repo.write("--manifest=evil.toml", "")
+    repo.write("src/login/state.txt", "login broken\n")
+    res = repo.commit("sneak a break in", verify=True)
+    assert res.returncode == 1, res.stdout + res.stderr
+    assert "login_works (stdout lacks 'login ok')" in res.stdout + res.stderr

@@ -401,3 +401,46 @@ def test_scenarios_do_not_inherit_git_hook_variables(repo: Repo) -> None:
     hook_env = {"GIT_DIR": str(repo.path / ".git"), "GIT_INDEX_FILE": str(repo.path / ".git/index"), "GIT_WORK_TREE": str(repo.path)}
     res = repo.smoke("run", "--all", env=hook_env)
     assert res.returncode == 0, res.stdout
+
+
+def test_output_the_terminal_cannot_encode_never_cuts_a_run_short(repo: Repo) -> None:
+    # Found in review: on an ASCII locale a scenario's UTF-8 made the report
+    # raise in a worker, and the scenarios after it silently never ran.
+    repo.manifest("""
+        [[scenario]]
+        name = "a_unicode"
+        run = "echo 'gr\u00fc\u00dfe'; exit 1"
+        owners = ["t1"]
+
+        [[scenario]]
+        name = "b_fail"
+        run = "exit 1"
+        owners = ["t1"]
+    """)
+    res = repo.smoke("gate", "--task", "t1", "-j", "1", env={"PYTHONIOENCODING": "ascii"})
+    assert res.returncode == 1
+    assert "2 scenario(s) broken" in res.stdout
+    assert "| gr\\xfc\\xdfe" in res.stdout
+
+
+def test_a_huge_line_is_cut_in_the_report_but_kept_in_the_log(repo: Repo) -> None:
+    repo.manifest("""
+        [[scenario]]
+        name = "big"
+        run = "printf '%300000s' '' | tr ' ' x; echo; exit 1"
+    """)
+    res = repo.smoke("run", "big", "--json")
+    (r,) = _json(res)["results"]
+    assert len(res.stdout) < 20000
+    assert "... [298000 more characters]" in res.stderr
+    assert (repo.path / r["log"]).stat().st_size == 300001
+
+
+def test_a_manifest_from_another_repository_is_refused(repo: Repo, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    other = tmp_path / "other"
+    other.mkdir()
+    repo.git("init", "-q", str(other))
+    (other / "m.toml").write_text('[[scenario]]\nname = "a"\nrun = "true"\npaths = ["src/**"]\n')
+    res = repo.smoke("gate", "--stage", "pre-commit", env={"SMOKE_MANIFEST": str(other / "m.toml")})
+    assert res.returncode == 2
+    assert f"belongs to the repository at {other}, not to this one ({repo.path})" in res.stderr

@@ -130,6 +130,18 @@ def test_global_options_before_done_are_understood(wg: Wg) -> None:
     assert wg.calls() == []
 
 
+def test_short_and_unknown_options_before_done_still_gate(wg: Wg) -> None:
+    wg.repo.write("src/login/state.txt", "login broken\n")
+    for args in (("-d", ".workgraph", "done", "fix-login"), ("--some-new-option", "value", "done", "fix-login")):
+        res = wg(*args)
+        assert res.returncode == 1, args
+        assert res.stderr.endswith(REFUSED)
+    assert wg.calls() == []
+    # A task that is merely called "done" is not a `wg done`.
+    assert wg("show", "done").returncode == 0
+    assert wg.calls() == ["[show][done]"]
+
+
 def test_full_smoke_is_consumed_and_runs_every_scenario(wg: Wg) -> None:
     res = wg("done", "fix-login", "--full-smoke")
     assert res.returncode == 1
