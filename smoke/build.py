@@ -254,7 +254,7 @@ def _run_build(
 
 
 def _build_env(build_dir: Path, root: Path, token: str) -> dict[str, str]:
-    env = dict(os.environ)
+    env = {k: v for k, v in os.environ.items() if k not in git.HOOK_VARS}
     env.update({
         "SMOKE_BUILD_DIR": str(build_dir),
         "SMOKE_REPO_ROOT": str(root),

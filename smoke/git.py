@@ -26,6 +26,12 @@ if TYPE_CHECKING:
 # Commits searched for a task id in their message: bounded so a long history stays fast.
 TASK_LOG_LIMIT = 2000
 NULL_SHA = "0" * 40
+# Set by git while it runs a hook; they point at the repository being committed
+# to, so a scenario or a build that makes its own repository must not inherit them.
+HOOK_VARS = (
+    "GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_PREFIX", "GIT_OBJECT_DIRECTORY",
+    "GIT_ALTERNATE_OBJECT_DIRECTORIES", "GIT_COMMON_DIR", "GIT_QUARANTINE_PATH",
+)
 
 
 class Change(NamedTuple):
@@ -70,11 +76,14 @@ def private_dir(root: Path) -> Path | None:
     return gd
 
 
-def _run(root: Path, *args: str, check: bool = True, stdin: str | None = None) -> str:
+def _run(
+    root: Path, *args: str, check: bool = True, stdin: str | None = None, env: dict[str, str] | None = None,
+) -> str:
     try:
         proc = subprocess.run(
             ["git", *args],
             cwd=root,
+            env=env,
             input=stdin,
             capture_output=True,
             text=True,
@@ -175,6 +184,44 @@ def uncommitted_files(root: Path) -> list[Change]:
 def has_tracked_changes(root: Path) -> bool:
     """True when a tracked file differs from HEAD, staged or not; untracked files do not count."""
     return bool(_run(root, "status", "--porcelain=v1", "-z", "--untracked-files=no"))
+
+
+def work_tree_status(root: Path) -> list[tuple[str, str]]:
+    """`git status` as (XY code, path): staged, unstaged, and untracked files that .gitignore does not hide.
+
+    An untracked folder is one entry (--untracked-files=normal): the caller
+    only asks whether anything is there, not what.
+    """
+    out = _run(root, "status", "--porcelain=v1", "-z", "--untracked-files=normal", "--no-renames")
+    return [(entry[:2], entry[3:]) for entry in _nul_list(out)]
+
+
+def deleted_since(root: Path, ref: str) -> list[str]:
+    """Files at `ref` that the work tree no longer has (deleted, staged or not)."""
+    return _nul_list(_run(root, "diff", "--name-only", "-z", "--no-renames", "--diff-filter=D", ref, "--"))
+
+
+def snapshot_index(root: Path) -> str:
+    """A commit of exactly what is staged, on top of HEAD (none on an unborn branch); no ref points at it.
+
+    Under a commit hook the index is $GIT_INDEX_FILE, which `write-tree`
+    reads: for `commit -a` or `commit PATH` that is the one being committed.
+    """
+    tree = _run(root, "write-tree").strip()
+    parent = rev_parse(root, "HEAD")
+    # Who made a throwaway commit does not matter; git must not refuse it for want of an identity.
+    who = {"GIT_AUTHOR_NAME": "smoke-gate", "GIT_AUTHOR_EMAIL": "smoke-gate@localhost",
+           "GIT_COMMITTER_NAME": "smoke-gate", "GIT_COMMITTER_EMAIL": "smoke-gate@localhost"}
+    args = ["commit-tree", tree, *(["-p", parent] if parent else []), "-m", "smoke: staged snapshot"]
+    return _run(root, *args, env={**os.environ, **who}).strip()
+
+
+def staged_blob(root: Path, path: str) -> bytes | None:
+    """The exact staged content of `path` (relative to the top level); None if it is not in the index.
+
+    Plumbing, like blob_at: the commit gate must stay light.
+    """
+    return blob_at(root, "", path)  # `:path` is git's name for the index's copy
 
 
 class PushedRef(NamedTuple):

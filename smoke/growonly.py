@@ -16,6 +16,7 @@ from typing import Any
 
 from smoke import git
 from smoke.manifest import STREAM_LIST_KEYS
+from smoke.policy import DEFAULT_AGENT_VAR
 
 # Assertions that are lists of strings, compared item by item.
 LIST_ASSERTIONS = STREAM_LIST_KEYS
@@ -110,6 +111,7 @@ def _weakened(name: str, old: dict[str, Any], new: dict[str, Any]) -> list[Viola
         for value in _strings(old.get(key)):
             if value not in kept:
                 out.append(Violation(name, key, f"{noun} {value!r} was removed (put it back; {fix})"))
+    out.extend(_negations(name, old, new))
     old_expect, new_expect = _table(old.get("expect")), _table(new.get("expect"))
     out.extend(_assertions(name, old_expect, new_expect))
     old_code, new_code = _exit_codes(old_expect), _exit_codes(new_expect)
@@ -120,6 +122,20 @@ def _weakened(name: str, old: dict[str, Any], new: dict[str, Any]) -> list[Viola
         ))
     out.extend(_leniency(name, old, new))
     return out
+
+
+def _negations(name: str, old: dict[str, Any], new: dict[str, Any]) -> list[Violation]:
+    """A `!` pattern added to `paths`: it keeps every path and still unselects the scenario for what it matches."""
+    had = set(_strings(old.get("paths")))
+    return [
+        Violation(
+            name, "paths",
+            f"negation {value!r} was added (it unselects the scenario for those files;"
+            " remove it, and guard them with a new scenario if they need another one)",
+        )
+        for value in _strings(new.get("paths"))
+        if value.startswith("!") and value not in had
+    ]
 
 
 def _leniency(name: str, old: dict[str, Any], new: dict[str, Any]) -> list[Violation]:
@@ -147,15 +163,36 @@ def _leniency(name: str, old: dict[str, Any], new: dict[str, Any]) -> list[Viola
 
 
 def _settings(base: dict[str, Any], current: dict[str, Any]) -> list[Violation]:
-    """Settings that let every scenario block less: a SKIP no longer failing the gate."""
-    was = _table(base.get("settings")).get("fail_on_skip")
-    now = _table(current.get("settings")).get("fail_on_skip")
-    if was is True and now is not True:
-        return [Violation(
+    """Settings that weaken every scenario at once, or the policy that guards them."""
+    was, now = _table(base.get("settings")), _table(current.get("settings"))
+    out: list[Violation] = []
+    if was.get("fail_on_skip") is True and now.get("fail_on_skip") is not True:
+        out.append(Violation(
             None, "settings.fail_on_skip",
             "changed from true to false (a SKIP would no longer block; restore true)",
-        )]
-    return []
+        ))
+    kept = set(_strings(now.get("agent_env")))
+    for var in _strings(was.get("agent_env")):
+        # WG_AGENT_ID counts whatever agent_env says: dropping it weakens nothing.
+        if var not in kept and var != DEFAULT_AGENT_VAR:
+            out.append(Violation(
+                None, "settings.agent_env",
+                f"agent variable {var!r} was removed (an agent that sets it would pass as a human"
+                " for --skip-smoke and SMOKE_ALLOW_SHRINK; put it back)",
+            ))
+    out.extend(_build(was, now))
+    return out
+
+
+def _build(was: dict[str, Any], now: dict[str, Any]) -> list[Violation]:
+    """The build step removed or changed: scenarios would run against a stale install, or a build that skips the code."""
+    if "build" not in was or now.get("build") == was.get("build"):
+        return []
+    if "build" not in now:
+        what = "was removed (scenarios would test whatever is installed, not this code; restore it)"
+    else:
+        what = f"changed from {_inline(was['build'])} to {_inline(now['build'])} (scenarios may no longer test this code; restore it)"
+    return [Violation(None, "settings.build", what)]
 
 
 def _assertions(name: str, old: dict[str, Any], new: dict[str, Any]) -> list[Violation]:

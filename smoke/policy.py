@@ -2,8 +2,10 @@
 
 An agent must not get past these checks by editing the manifest, so agent
 detection never trusts the work tree alone: WG_AGENT_ID always counts, and so
-does every `agent_env` name in the committed manifest (read through git, so
-only on the bypass and override paths: the normal gate never pays for it).
+does every `agent_env` name in the manifest committed at HEAD and at the
+merge-base with the base branch, which the agent's own commits cannot change
+(read through git, so only on the bypass and override paths: the normal gate
+never pays for it).
 """
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ from smoke.errors import SmokeError
 from smoke.manifest import DEFAULT_REL_PATH
 
 DEFAULT_AGENT_VAR = "WG_AGENT_ID"
+DEFAULT_BASE_REF = "main"
 OVERRIDE_VARS = ("SMOKE_AGENT_OVERRIDE", "WG_SMOKE_AGENT_OVERRIDE")
 
 Doc = dict[str, Any]
@@ -56,10 +59,41 @@ def detect(root: Path | None, rels: Iterable[str], docs: Iterable[Doc | None]) -
     its agents) and that of the committed manifests at `rels`.
     """
     found = list(docs)
+    rels = list(rels)  # read at HEAD and again at the fork
     if root is not None:
         found.extend(committed(root, rels))
+        found.extend(at_fork(root, rels, found))
     names = agent_names(found)
     return names, agents_set(names)
+
+
+def at_fork(root: Path, rels: list[str], docs: Iterable[Doc | None]) -> list[Doc]:
+    """The manifests where HEAD left the base branch: an agent's own commits cannot drop a name listed there.
+
+    The base is `settings.base_ref` as any of `docs` names it and always the
+    default `main`, each here and on origin, and origin's default branch: a
+    base_ref the agent edited cannot point the check at its own commits alone.
+    """
+    head = git.rev_parse(root, "HEAD")
+    if head is None:
+        return []
+    refs = [ref for base in dict.fromkeys([*_base_refs(docs), DEFAULT_BASE_REF]) for ref in (base, f"origin/{base}")]
+    forks = []
+    for ref in dict.fromkeys([*refs, "origin/HEAD"]):
+        fork = git.common_ancestor(root, head, ref) if git.rev_parse(root, ref) is not None else None
+        if fork is not None and fork != head:
+            forks.append(fork)
+    return [doc for sha in dict.fromkeys(forks) for doc in committed(root, rels, sha)]
+
+
+def _base_refs(docs: Iterable[Doc | None]) -> list[str]:
+    refs = []
+    for doc in docs:
+        settings = doc.get("settings") if isinstance(doc, dict) else None
+        value = settings.get("base_ref") if isinstance(settings, dict) else None
+        if isinstance(value, str) and value:
+            refs.append(value)
+    return refs
 
 
 def manifest_rels(path: Path | None, root: Path) -> list[str]:

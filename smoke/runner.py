@@ -24,6 +24,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from smoke import git
 from smoke import procs
 from smoke.expect import Failure
 from smoke.expect import Output
@@ -40,10 +41,6 @@ STATUSES = ("pass", "fail", "skip", "timeout", "error", "flaky")
 TAIL_LINES = 15
 TAIL_LINE_CHARS = 2000
 KEEP_RUNS = 20
-GIT_HOOK_VARS = (
-    "GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_PREFIX", "GIT_OBJECT_DIRECTORY",
-    "GIT_ALTERNATE_OBJECT_DIRECTORIES", "GIT_COMMON_DIR", "GIT_QUARANTINE_PATH",
-)
 CMDLINE_CHARS = 160
 
 
@@ -142,7 +139,7 @@ class Runner:
         self.base_env.pop(procs.TOKEN_VAR, None)
         # Under a git hook these point at the repository being committed to; a
         # scenario that makes its own scratch repository must not inherit them.
-        for var in GIT_HOOK_VARS:
+        for var in git.HOOK_VARS:
             self.base_env.pop(var, None)
         if extra_env:
             self.base_env.update(extra_env)

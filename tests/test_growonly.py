@@ -446,6 +446,120 @@ def test_leniency_is_refused_through_git_with_lines(committed: Repo) -> None:
     assert "3 removal(s) or weakening(s) since HEAD" in res.stdout.splitlines()[-1]
 
 
+# ---------------------------------------------------------------- agent_env, build, negated paths
+
+
+@pytest.mark.parametrize("now", ['agent_env = ["WG_AGENT_ID"]\n', "", 'agent_env = ["MY_BOT"]\n'])
+def test_an_agent_variable_removed_from_agent_env_is_refused(now: str) -> None:
+    base = '[settings]\nagent_env = ["WG_AGENT_ID", "MY_BOT", "OTHER_BOT"]\n' + BASE
+    found = _messages(base, f"[settings]\n{now}" + BASE)
+    removed = [v for v in ("MY_BOT", "OTHER_BOT") if v not in now]
+    assert found == [
+        f"key 'settings.agent_env': agent variable '{v}' was removed (an agent that sets it would pass as a human"
+        " for --skip-smoke and SMOKE_ALLOW_SHRINK; put it back)"
+        for v in removed
+    ]
+
+
+def test_agent_env_may_grow_and_may_drop_wg_agent_id_which_always_counts() -> None:
+    base = '[settings]\nagent_env = ["WG_AGENT_ID", "MY_BOT"]\n' + BASE
+    assert _messages(base, base.replace('"MY_BOT"]', '"MY_BOT", "NEW_BOT"]')) == []
+    assert _messages(base, base.replace('"WG_AGENT_ID", ', "")) == []
+    assert _messages(BASE, '[settings]\nagent_env = ["MY_BOT"]\n' + BASE) == []
+
+
+def test_the_build_step_removed_or_changed_is_refused_and_added_is_fine() -> None:
+    base = "[settings]\nbuild = \"make install\"\n" + BASE
+    assert _messages(base, BASE) == [
+        "key 'settings.build': was removed (scenarios would test whatever is installed, not this code; restore it)"
+    ]
+    assert _messages(base, base.replace("make install", "true")) == [
+        "key 'settings.build': changed from \"make install\" to \"true\" (scenarios may no longer test this code; restore it)"
+    ]
+    assert _messages(base, base) == []
+    assert _messages(BASE, base) == []
+
+
+def test_a_negation_added_to_an_existing_scenarios_paths_is_refused() -> None:
+    current = BASE.replace('paths = ["src/**", "lib/**"]', 'paths = ["src/**", "lib/**", "!src/login/**"]')
+    assert _messages(BASE, current) == [
+        "scenario 'reads' key 'paths': negation '!src/login/**' was added (it unselects the scenario for those files;"
+        " remove it, and guard them with a new scenario if they need another one)"
+    ]
+    # One that was already there, and one on a new scenario, weaken nothing.
+    assert _messages(current, current) == []
+    grown = BASE + '\n[[scenario]]\nname = "new_one"\nrun = "true"\npaths = ["src/**", "!src/gen/**"]\n'
+    assert _messages(BASE, grown) == []
+
+
+def test_agent_env_build_and_negation_are_refused_through_git_with_lines(committed: Repo) -> None:
+    settings = '[settings]\nagent_env = ["MY_BOT"]\nbuild = "true"\n\n'
+    committed.manifest(settings + MANIFEST)
+    assert committed.commit("settings").returncode == 0
+    committed.manifest("[settings]\n\n" + MANIFEST.replace('paths = ["src/**"]', 'paths = ["src/**", "!src/**"]'))
+    res = _grow(committed)
+    assert res.returncode == 1, res.stdout + res.stderr
+    assert res.stdout.splitlines()[:-1] == [
+        "tests/smoke/manifest.toml:7: scenario 'reads' key 'paths': negation '!src/**' was added"
+        " (it unselects the scenario for those files; remove it, and guard them with a new scenario if they need another one)",
+        "tests/smoke/manifest.toml:1: key 'settings.agent_env': agent variable 'MY_BOT' was removed"
+        " (an agent that sets it would pass as a human for --skip-smoke and SMOKE_ALLOW_SHRINK; put it back)",
+        "tests/smoke/manifest.toml:1: key 'settings.build': was removed"
+        " (scenarios would test whatever is installed, not this code; restore it)",
+    ]
+    assert "3 removal(s) or weakening(s) since HEAD" in res.stdout.splitlines()[-1]
+
+
+# ---------------------------------------------------------------- wg done: smoke gate --stage done
+
+
+def _done(repo: Repo, task: str, env: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
+    return repo.smoke("gate", "--task", task, "--stage", "done", env=env)
+
+
+def test_done_refuses_a_task_dropped_from_owners_in_the_work_tree(committed: Repo) -> None:
+    _edit(committed, 'owners = ["t1"]', "owners = []")
+    res = _done(committed, "t1")
+    assert res.returncode == 1, res.stdout + res.stderr
+    assert res.stdout.splitlines() == [
+        "tests/smoke/manifest.toml:4: scenario 'reads' key 'owners': owner 't1' was removed"
+        " (put it back; add owners, never remove them)",
+        "smoke check --grow-only refused: 1 removal(s) or weakening(s) since HEAD (restore them; the smoke suite"
+        " only grows. A human may override with SMOKE_ALLOW_SHRINK=1, audited)",
+    ]
+    assert "no scenario protects" not in res.stdout + res.stderr
+
+
+def test_done_refuses_a_deleted_script_even_with_the_manifest_unchanged(committed: Repo) -> None:
+    (committed.path / "tests/smoke/scenarios/helpers.sh").unlink()
+    res = _done(committed, "t2")
+    assert res.returncode == 1, res.stdout + res.stderr
+    assert ("tests/smoke/manifest.toml: script scenarios/helpers.sh was deleted (restore it; edit a script,"
+            " never delete it)") in res.stdout.splitlines()
+
+
+def test_done_with_a_grown_manifest_runs_the_gate(committed: Repo) -> None:
+    _edit(committed, 'owners = ["t2"]', 'owners = ["t2", "t3"]')
+    res = _done(committed, "t3")
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert "smoke check --grow-only: tests/smoke/manifest.toml: nothing removed or weakened since HEAD\n" in res.stdout
+    assert "smoke: 1 passed, 0 failed" in res.stdout
+
+
+def test_done_shrink_a_human_overrides_is_audited_and_an_agent_may_not(committed: Repo) -> None:
+    _edit(committed, 'owners = ["t1"]', "owners = []")
+    res = _done(committed, "t1", env={"SMOKE_ALLOW_SHRINK": "1", "WG_AGENT_ID": "agent-7"})
+    assert res.returncode == 1, res.stdout + res.stderr
+    assert "SMOKE_ALLOW_SHRINK is not honoured for agents (WG_AGENT_ID is set)" in res.stdout
+    assert not (committed.path / ".git/smoke/audit.log").exists()
+    res = _done(committed, "t1", env={"SMOKE_ALLOW_SHRINK": "1"})
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert "!!! SMOKE_ALLOW_SHRINK=1: 1 removal(s) or weakening(s) of the smoke suite ALLOWED." in res.stderr
+    assert "smoke gate: no scenario protects task 't1'; nothing to run" in res.stdout
+    (entry,) = [json.loads(line) for line in (committed.path / ".git/smoke/audit.log").read_text().splitlines()]
+    assert (entry["action"], entry["task"], entry["stage"]) == ("allow-shrink", "t1", "done")
+
+
 # ---------------------------------------------------------------- a push: the pushed commit against the remote's
 
 

@@ -95,17 +95,55 @@ def test_a_human_still_bypasses_and_an_override_is_recorded(repo: Repo) -> None:
     assert (overridden["agent"], overridden["override"]) == ({"MY_BOT": "1"}, ["WG_SMOKE_AGENT_OVERRIDE"])
 
 
-def test_the_normal_gate_never_loads_the_policy(repo: Repo) -> None:
+@pytest.mark.parametrize("stage", ["pre-commit", "done"])
+def test_the_normal_gate_never_loads_the_policy(repo: Repo, stage: str) -> None:
     # Reading the committed manifest costs GitPython: only a bypass may pay for it.
+    # At done the manifest is compared with HEAD's by its bytes: unchanged, nothing is parsed.
     repo.manifest(MANIFEST)
+    assert repo.commit("manifest").returncode == 0
     res = subprocess.run(
-        [sys.executable, "-X", "importtime", "-m", "smoke", "gate", "--stage", "pre-commit"],
+        [sys.executable, "-X", "importtime", "-m", "smoke", "gate", "--stage", stage, "--task", "fix-login"],
         cwd=repo.path, env=repo.env, capture_output=True, text=True, stdin=subprocess.DEVNULL,
     )
     assert res.returncode == 0, res.stderr
     modules = {line.rsplit("|", 1)[-1].strip() for line in res.stderr.splitlines() if line.startswith("import time:")}
     assert "smoke.policy" not in modules
     assert "git" not in modules
+    assert "smoke.growonly" not in modules
+
+
+def test_agent_env_at_the_fork_from_the_base_branch_counts(repo: Repo) -> None:
+    repo.manifest('[settings]\nagent_env = ["MY_BOT"]\n' + MANIFEST)
+    assert repo.commit("settings").returncode == 0
+    repo.git("checkout", "-q", "-b", "wg/fix-login")
+    # The agent commits the name away on its branch: neither HEAD nor the work tree lists it.
+    repo.manifest(MANIFEST)
+    assert repo.commit("drop MY_BOT, skipping the hooks").returncode == 0
+    res = _skip(repo, {"MY_BOT": "1"})
+    assert (res.returncode, res.stdout) == (1, ""), res.stderr
+    assert res.stderr.startswith(REFUSED.format("MY_BOT"))
+    assert _audit_log(repo) == []
+    # Also when the branch names another base_ref, and for SMOKE_ALLOW_SHRINK.
+    repo.manifest('[settings]\nbase_ref = "wg/fix-login"\n' + MANIFEST.replace('owners = ["fix-login"]', "owners = []"))
+    res = repo.smoke("check", "--grow-only", env={"SMOKE_ALLOW_SHRINK": "1", "MY_BOT": "1"})
+    assert res.returncode == 1, res.stdout + res.stderr
+    assert "SMOKE_ALLOW_SHRINK is not honoured for agents (MY_BOT is set)" in res.stdout
+    assert _audit_log(repo) == []
+
+
+def test_agent_env_at_the_fork_from_the_remote_default_branch_counts(repo: Repo, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    repo.manifest('[settings]\nagent_env = ["MY_BOT"]\n' + MANIFEST)
+    assert repo.commit("settings").returncode == 0
+    bare = tmp_path / "remote.git"
+    repo.git("init", "-q", "--bare", str(bare))
+    repo.git("remote", "add", "origin", str(bare))
+    repo.git("push", "-q", "origin", "main")
+    # The agent works on main itself: only origin/main still has the name.
+    repo.manifest(MANIFEST)
+    assert repo.commit("drop MY_BOT, skipping the hooks").returncode == 0
+    res = _skip(repo, {"MY_BOT": "1"})
+    assert res.returncode == 1, res.stdout + res.stderr
+    assert res.stderr.startswith(REFUSED.format("MY_BOT"))
 
 
 # ---------------------------------------------------------------- smoke check --grow-only, SMOKE_ALLOW_SHRINK

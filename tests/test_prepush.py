@@ -3,6 +3,7 @@ hooks from `smoke install`; a pushed commit that is not exactly the work tree
 runs in a temporary worktree of itself, which never outlives the gate."""
 from __future__ import annotations
 
+import json
 import signal
 import subprocess
 import time
@@ -133,13 +134,41 @@ def test_pushing_a_good_commit_while_the_work_tree_breaks_it_passes(guarded: Rep
     _assert_clean(guarded)
 
 
-def test_untracked_files_do_not_move_the_push_out_of_place(guarded: Repo) -> None:
+def test_an_untracked_file_moves_the_push_to_a_checkout(guarded: Repo) -> None:
     guarded.write("src/login/state.txt", "login ok, v2\n")
     assert guarded.commit("login v2").returncode == 0
     guarded.write("scratch.txt", "not tracked\n")
     code, out = _push(guarded, "main")
     assert code == 0, out
+    assert f"smoke gate: testing main ({guarded.head()[:7]}) in a temporary checkout: the work tree has untracked files\n" in out
+    assert (guarded.path / "scratch.txt").exists()
+    _assert_clean(guarded)
+
+
+def test_an_ignored_file_keeps_the_push_in_place(guarded: Repo) -> None:
+    guarded.write(".gitignore", "*.log\n")
+    guarded.write("src/login/state.txt", "login ok, v2\n")
+    assert guarded.commit("login v2").returncode == 0
+    guarded.write("build.log", "ignored\n")
+    code, out = _push(guarded, "main")
+    assert code == 0, out
     assert "temporary checkout" not in out
+    _assert_clean(guarded)
+
+
+def test_a_commit_that_needs_a_file_never_added_is_refused(guarded: Repo) -> None:
+    pushed = _remote(guarded)
+    guarded.write("tests/smoke/scenarios/login.sh", "sh src/login/main.sh\n")
+    guarded.write("src/login/main.sh", ". src/login/greeting.sh\n")
+    guarded.write("src/login/greeting.sh", "echo login ok\n")
+    # greeting.sh is never added: only the work tree has it, so only there does the scenario pass.
+    res = guarded.commit("login reads its greeting", "tests/smoke/scenarios/login.sh", "src/login/main.sh")
+    assert res.returncode == 0, res.stderr
+    code, out = _push(guarded, "main")
+    assert code == 1, out
+    assert "in a temporary checkout: the work tree has untracked files\n" in out
+    assert "smoke gate refused the push: 1 scenario(s) broken \u2014 login_works (exit 2; stdout lacks 'login ok')\n" in out
+    assert _remote(guarded) == pushed
     _assert_clean(guarded)
 
 
@@ -183,6 +212,31 @@ def test_a_push_nothing_guards_needs_no_checkout(guarded: Repo) -> None:
     assert "smoke gate: no scenario protects this change; nothing to run\n" in out
     assert "temporary checkout" not in out
     _assert_clean(guarded)
+
+
+def test_json_is_one_object_for_every_pushed_commit(guarded: Repo) -> None:
+    good = _branch_with(guarded, "good", "login ok, v2\n")
+    bad = _branch_with(guarded, "bad", "login broken\n")
+    main = guarded.head()
+    lines = "".join(f"refs/heads/{b} {sha} refs/heads/{b} {'0' * 40}\n" for b, sha in (("good", good), ("bad", bad)))
+    lines += f"refs/heads/main {main} refs/heads/main {main}\n"  # nothing new: nothing runs for it
+    res = guarded.smoke("gate", "--stage", "pre-push", "--json", input=lines)
+    assert res.returncode == 1, res.stdout + res.stderr
+    report = json.loads(res.stdout)
+    assert [(r["commit"], r["name"], r["status"]) for r in report["results"]] == [
+        (good, "login_works", "pass"), (bad, "login_works", "fail"),
+    ]
+    assert report["version"] == 1
+    assert report["summary"] == {"pass": 1, "fail": 1, "skip": 0, "timeout": 0, "error": 0, "flaky": 0}
+    assert "smoke gate refused the push of bad: 1 scenario(s) broken" in res.stderr
+    _assert_clean(guarded)
+
+
+def test_json_for_a_push_nothing_guards_is_one_empty_object(guarded: Repo) -> None:
+    main = guarded.head()
+    res = guarded.smoke("gate", "--stage", "pre-push", "--json", input=f"refs/heads/main {main} refs/heads/main {main}\n")
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert json.loads(res.stdout)["results"] == []
 
 
 # ---------------------------------------------------------------- whose promises

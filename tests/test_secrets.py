@@ -50,7 +50,7 @@ run = '''echo "cannot reach vault with $API_TOKEN" >&2; exit 77'''
 
 [[scenario]]
 name = "leaves_a_daemon"
-run = '''setsid sh -c "sleep 300; echo $API_TOKEN" & echo $! >> "$PIDS/daemon.pid"; echo ok'''
+run = '''setsid sh -c "touch $SMOKE_SCRATCH/up; sleep 300; echo $API_TOKEN" & echo $! >> "$PIDS/daemon.pid"; while [ ! -e "$SMOKE_SCRATCH/up" ]; do sleep 0.01; done; echo ok'''
 [scenario.expect]
 stdout_contains = ["ok"]
 

@@ -178,6 +178,22 @@ def _grow_only(out: Out, args: argparse.Namespace) -> int:
     return _override(out, root, path, docs, shown, since, stage)
 
 
+def guard_work_tree(out: Out, path: Path, root: Path, stage: str, task: str | None) -> int:
+    """The work tree's manifest and scripts against HEAD, worded as `smoke check --grow-only` words it.
+
+    0 when nothing shrank (or a human overrode it), 1 when refused, 2 when the
+    manifest does not parse. For doors with no grow-only step of their own (`wg done`).
+    """
+    rel = _relative(path, root)
+    compared = _compare(out, growonly.Side("HEAD"), path, root, rel, None, staged=False)
+    if compared is None:
+        return 2
+    shown, docs = compared
+    if not shown:
+        return 0
+    return _override(out, root, path, docs, shown, "since HEAD", stage, task)
+
+
 def _sides(out: Out, args: argparse.Namespace, root: Path, rel: str) -> tuple[list[growonly.Side], bool]:
     """What to compare (the base, and where the current manifest is read), and whether it is a push."""
     if args.base:
@@ -359,6 +375,7 @@ def _override(
     shown: list[str],
     since: str,
     stage: str | None,
+    task: str | None = None,
 ) -> int:
     """Refuse (1), unless a human set SMOKE_ALLOW_SHRINK=1: then warn loudly, audit, and allow (0)."""
     n = len(shown)
@@ -380,7 +397,7 @@ def _override(
             "error",
         ))
         return 1
-    policy.audit(root, "allow-shrink", _task(root), stage, "; ".join(shown), agent_env=names)
+    policy.audit(root, "allow-shrink", task or _task(root), stage, "; ".join(shown), agent_env=names)
     bar = "!" * 79
     sys.stderr.write(
         f"{bar}\n!!! SMOKE_ALLOW_SHRINK=1: {n} removal(s) or weakening(s) of the smoke suite ALLOWED.\n"

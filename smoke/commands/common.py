@@ -6,6 +6,7 @@ import os
 import re
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -110,13 +111,15 @@ def execute(
     *,
     what: str | None = None,
     root: Path | None = None,
+    on_json: Callable[[list[Result]], None] | None = None,
 ) -> int:
     """Run the selection, report it, and turn it into an exit code.
 
     `what` names the work for the gate's refusal ("task 'x'", "the commit");
     None means a plain `smoke run`. `root` is a temporary checkout to build
     and run in instead of the manifest's work tree; its build never evicts
-    the work tree's from the cache.
+    the work tree's from the cache. With --json, `on_json` takes the results
+    instead of them being printed as one object (the caller merges several runs).
     """
     from smoke import report
     from smoke.output import Out
@@ -125,6 +128,7 @@ def execute(
     from smoke.runner import Runner
     from smoke.runner import new_run_dir
 
+    emit = on_json or _print_json
     settings = manifest.settings
     jobs = args.jobs or settings.jobs
     fail_on_skip = args.fail_on_skip or settings.fail_on_skip
@@ -149,8 +153,7 @@ def execute(
             out.line(f"smoke gate refused {what or 'the run'}: the build failed, so no scenario can be trusted")
             if args.json:
                 # Scripts still get their one object: every selected scenario is an ERROR.
-                unbuilt = [Result(s.scenario.name, "error", 0.0, reason="the build failed") for s in selected]
-                sys.stdout.write(report.dump_json(unbuilt) + "\n")
+                emit([Result(s.scenario.name, "error", 0.0, reason="the build failed") for s in selected])
             return 1
         path_prefix = [str(built.bin_dir)]
         extra_env["SMOKE_BUILD_DIR"] = str(built.build_dir)
@@ -168,7 +171,7 @@ def execute(
             + (f" ({', '.join(e.cut)})" if e.cut else "")
             + f", {len(e.not_started)} not started; their processes were ended", "error"))
         if args.json:
-            sys.stdout.write(report.dump_json(e.finished) + "\n")
+            emit(e.finished)
         raise KeyboardInterrupt from None
     finally:
         runner.close()
@@ -178,7 +181,7 @@ def execute(
     console.summary(results, elapsed)
     _record(manifest, results, getattr(args, "task", None))
     if args.json:
-        sys.stdout.write(report.dump_json(results) + "\n")
+        emit(results)
     if args.junit:
         report.write_junit(args.junit, results, manifest, elapsed)
     if any(r.blocks(fail_on_skip) for r in results):
@@ -186,6 +189,12 @@ def execute(
             out.line(out.paint(report.refusal(what, results, fail_on_skip), "error"))
         return 1
     return 0
+
+
+def _print_json(results: list[Result]) -> None:
+    from smoke import report
+
+    sys.stdout.write(report.dump_json(results) + "\n")
 
 
 def _release(built: Built) -> None:

@@ -2,9 +2,14 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import posixpath
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
+from typing import Any
 from typing import NamedTuple
 
 from smoke import git
@@ -18,6 +23,9 @@ from smoke.output import Out
 from smoke.selection import Selector
 from smoke.selection import select
 
+if TYPE_CHECKING:
+    from smoke.runner import Result
+
 # A hook cannot be given --skip-smoke; these let a human bypass `git commit`
 # and `git push` the same audited way: SMOKE_SKIP_SMOKE=1 git commit ...
 SKIP_VAR = "SMOKE_SKIP_SMOKE"
@@ -29,21 +37,25 @@ def cmd(args: argparse.Namespace) -> int:
         return _bypass(args)
     manifest = manifest_mod.load(args.manifest, cached=True)
     task = args.task or common.current_task(manifest)
-    if args.stage == "done" and not task:
-        raise SmokeError("--stage done needs the task being finished", hint="pass --task T")
+    if args.stage == "done":
+        if not task:
+            raise SmokeError("--stage done needs the task being finished", hint="pass --task T")
+        code = _grow_only(args, manifest, task)
+        if code:
+            return code
     if args.stage == "pre-push":
         return _gate_push(args, manifest, task)
+    scope = f"task '{task}'" if task else "this change"
     selector, what = _selector(args, manifest, task)
-    selected = select(manifest.scenarios, selector)
-    if not selected:
-        return _nothing(args, f"task '{task}'" if task else "this change")
-    return common.execute(manifest, selected, args, what=what)
+    if args.stage == "pre-commit":
+        return _gate_commit(args, manifest, selector, what, scope)
+    return _gate_here(args, manifest, selector, what, scope)
 
 
-def _nothing(args: argparse.Namespace, scope: str) -> int:
+def _nothing(args: argparse.Namespace, scope: str, report_json: bool = True) -> int:
     out = Out(common.human_stream(args.json), args.color)
     out.line(f"smoke gate: no scenario protects {scope}; nothing to run")
-    if args.json:
+    if args.json and report_json:
         from smoke import report
 
         print(report.dump_json([]))
@@ -68,6 +80,132 @@ def _selector(args: argparse.Namespace, manifest: Manifest, task: str | None) ->
     return Selector(changes=tuple(changes)), "the change"
 
 
+def _gate_here(
+    args: argparse.Namespace,
+    manifest: Manifest,
+    selector: Selector,
+    what: str,
+    scope: str,
+    on_json: Callable[[list[Result]], None] | None = None,
+) -> int:
+    """The work tree as it is, with its manifest."""
+    selected = select(manifest.scenarios, selector)
+    if not selected:
+        return _nothing(args, scope, report_json=on_json is None)
+    return common.execute(manifest, selected, args, what=what, on_json=on_json)
+
+
+class Tested(NamedTuple):
+    """Committed content the gate tests in a temporary checkout: a pushed commit, or a snapshot of the index."""
+
+    name: str  # for messages: "feature (1a2b3c4)", "what is staged"
+    label: str  # how git names its files, shown in reports: "1a2b3c4:", or ":" for the index
+    manifest: bytes | None  # its manifest, read through git; None when it has none (or the manifest lies outside)
+    commit: Callable[[], str]  # the commit to check out; called only once a scenario is selected
+    prefix: str  # of the temporary folder
+
+
+def _gate_checkout(
+    args: argparse.Namespace,
+    manifest: Manifest,
+    selector: Selector,
+    tested: Tested,
+    what: str,
+    scope: str,
+    why: str,
+    on_json: Callable[[list[Result]], None] | None = None,
+) -> int:
+    """`tested`, with its own manifest and scripts, in a temporary worktree removed afterwards."""
+    from smoke import worktree
+
+    out = Out(common.human_stream(args.json), args.color)
+    rel = _manifest_rel(manifest)
+    data = tested.manifest if rel is not None else None
+    if rel is not None and data is None:
+        out.line(f"smoke gate: note: {tested.name} has no {rel}; using the current manifest's scenarios")
+    ahead = manifest if rel is None or data is None else _parse_at(manifest.root, rel, data)
+    # Selection needs no checkout: work nothing guards costs no snapshot and no worktree.
+    if ahead is not None and not select(ahead.scenarios, selector):
+        return _nothing(args, scope, report_json=on_json is None)
+    sha = tested.commit()
+    out.line(f"smoke gate: testing {tested.name} in a temporary checkout: {why}")
+    with worktree.checkout(manifest.root, sha, prefix=tested.prefix) as tree:
+        used = manifest if rel is None or data is None else _load_at(tree, rel, tested.label)
+        selected = select(used.scenarios, selector)
+        if not selected:
+            return _nothing(args, scope, report_json=on_json is None)
+        return common.execute(used, selected, args, what=what, root=tree, on_json=on_json)
+
+
+# ---------------------------------------------------------------- pre-commit
+
+
+def _gate_commit(args: argparse.Namespace, manifest: Manifest, selector: Selector, what: str, scope: str) -> int:
+    """What is being committed: in place when the work tree is the index, else a snapshot of the index.
+
+    In place is the usual case, and always under the pre-commit framework,
+    which stashes unstaged changes first. Otherwise an unstaged fix (or an
+    untracked file the commit leaves out) would make a broken commit pass.
+    """
+    why = _unstaged(git.work_tree_status(manifest.root))
+    if why is None:
+        return _gate_here(args, manifest, selector, what, scope)
+    root = manifest.root
+    rel = _manifest_rel(manifest)
+    staged = Tested(
+        "what is staged", ":", git.staged_blob(root, rel) if rel is not None else None,
+        lambda: git.snapshot_index(root), "smoke-commit-",
+    )
+    return _gate_checkout(args, manifest, selector, staged, what, scope, why)
+
+
+def _unstaged(status: list[tuple[str, str]]) -> str | None:
+    """Why the work tree is not what is being committed; None when it is."""
+    if any(code != "??" and code[1] != " " for code, _ in status):
+        return "the work tree has unstaged changes"
+    if any(code == "??" for code, _ in status):
+        return "the work tree has untracked files"
+    return None
+
+
+# ---------------------------------------------------------------- wg done
+
+
+def _grow_only(args: argparse.Namespace, manifest: Manifest, task: str) -> int:
+    """`wg done` has no grow-only hook of its own: the work tree must not promise less than HEAD.
+
+    Otherwise dropping the task from `owners` (uncommitted) would select
+    nothing and pass. Bytes first: an unchanged manifest costs no parsing.
+    """
+    root = manifest.root
+    rel = _manifest_rel(manifest)
+    committed = git.blob_at(root, "HEAD", rel) if rel is not None else None
+    if rel is None or committed is None:
+        return 0  # no commit yet, or a manifest new since HEAD: nothing to shrink
+    if committed == _bytes(manifest.path) and not _suite_deleted(manifest, rel):
+        return 0
+    from smoke.commands import check
+
+    out = Out(common.human_stream(args.json), args.color)
+    return check.guard_work_tree(out, manifest.path, root, stage="done", task=task)
+
+
+def _bytes(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None
+
+
+def _suite_deleted(manifest: Manifest, rel: str) -> bool:
+    """Whether the work tree lost a file grow-only protects: one in the scenarios folder, or a scenario's script."""
+    mdir = posixpath.dirname(rel)
+    # growonly.scenarios_folder, spelled out: this runs on every `wg done`, which must not load the comparison.
+    folder = posixpath.join(mdir, "scenarios/") if mdir else "scenarios/"
+    scripts = {posixpath.normpath(posixpath.join(mdir, sc.script)) for sc in manifest.scenarios if sc.script}
+    return any(p.startswith(folder) or p in scripts for p in git.deleted_since(manifest.root, "HEAD"))
+
+
 # ---------------------------------------------------------------- pre-push
 
 
@@ -89,19 +227,39 @@ def _gate_push(args: argparse.Namespace, manifest: Manifest, task: str | None) -
         return _nothing(args, f"task '{task}'" if task else "this change")
     head = git.head_sha(manifest.root)
     # Asked only when HEAD is pushed: the usual push, run in place, costs one `git status`.
-    in_place = head in {p.sha for p in pushes} and not git.has_tracked_changes(manifest.root)
+    dirty = _uncommitted(git.work_tree_status(manifest.root)) if head in {p.sha for p in pushes} else None
+    merged = _Merged() if args.json else None
     code = 0
-    for push in pushes:
-        # One commit keeps the plain wording; among several, the refusal names the ref.
-        what = "the push" if len(pushes) == 1 else f"the push of {push.name()}"
-        scope = (f"task '{task}'" if task else "this change") if len(pushes) == 1 else what
-        selector = _push_selector(args, task, push)
-        if in_place and push.sha == head:
-            code = max(code, _gate_here(args, manifest, selector, what, scope))
-        else:
-            why = "it is not what is checked out" if push.sha != head else "the work tree has uncommitted changes"
-            code = max(code, _gate_checkout(args, manifest, selector, push, what, scope, why))
+    try:
+        for push in pushes:
+            # One commit keeps the plain wording; among several, the refusal names the ref.
+            what = "the push" if len(pushes) == 1 else f"the push of {push.name()}"
+            scope = (f"task '{task}'" if task else "this change") if len(pushes) == 1 else what
+            selector = _push_selector(args, task, push)
+            on_json = merged.collect(push.sha) if merged else None
+            if push.sha == head and dirty is None:
+                code = max(code, _gate_here(args, manifest, selector, what, scope, on_json))
+            else:
+                why = dirty if push.sha == head and dirty else "it is not what is checked out"
+                tested = _pushed_commit(manifest, push)
+                code = max(code, _gate_checkout(args, manifest, selector, tested, what, scope, why, on_json))
+    except KeyboardInterrupt:
+        # Like a single run cut short: one object with what finished.
+        if merged:
+            merged.print()
+        raise
+    if merged:
+        merged.print()
     return code
+
+
+def _uncommitted(status: list[tuple[str, str]]) -> str | None:
+    """Why the work tree is not HEAD; None when it is. An untracked file counts: the commit may need it."""
+    if any(code != "??" for code, _ in status):
+        return "the work tree has uncommitted changes"
+    if status:
+        return "the work tree has untracked files"
+    return None
 
 
 def _push_selector(args: argparse.Namespace, task: str | None, push: Push) -> Selector:
@@ -110,38 +268,33 @@ def _push_selector(args: argparse.Namespace, task: str | None, push: Push) -> Se
     return Selector(owners=(task,) if task else (), changes=push.changes)
 
 
-def _gate_here(args: argparse.Namespace, manifest: Manifest, selector: Selector, what: str, scope: str) -> int:
-    selected = select(manifest.scenarios, selector)
-    if not selected:
-        return _nothing(args, scope)
-    return common.execute(manifest, selected, args, what=what)
-
-
-def _gate_checkout(
-    args: argparse.Namespace, manifest: Manifest, selector: Selector, push: Push, what: str, scope: str, why: str
-) -> int:
-    """The pushed commit, with its own manifest and scripts, in a temporary worktree removed afterwards."""
-    from smoke import worktree
-
-    out = Out(common.human_stream(args.json), args.color)
+def _pushed_commit(manifest: Manifest, push: Push) -> Tested:
     rel = _manifest_rel(manifest)
-    data = git.blob_at(manifest.root, push.sha, rel) if rel else None
-    if rel is not None and data is None:
-        out.line(
-            f"smoke gate: note: {push.name()} ({push.sha[:7]}) has no {rel}; "
-            "using the current manifest's scenarios"
-        )
-    ahead = manifest if data is None or rel is None else _parse_at(manifest.root, rel, data)
-    # Selection needs no checkout: a push nothing guards costs no worktree.
-    if ahead is not None and not select(ahead.scenarios, selector):
-        return _nothing(args, scope)
-    out.line(f"smoke gate: testing {push.name()} ({push.sha[:7]}) in a temporary checkout: {why}")
-    with worktree.checkout(manifest.root, push.sha, prefix="smoke-push-") as tree:
-        used = manifest if data is None or rel is None else _load_at(tree, rel, push.sha)
-        selected = select(used.scenarios, selector)
-        if not selected:
-            return _nothing(args, scope)
-        return common.execute(used, selected, args, what=what, root=tree)
+    data = git.blob_at(manifest.root, push.sha, rel) if rel is not None else None
+    sha = push.sha
+    return Tested(f"{push.name()} ({sha[:7]})", f"{sha[:7]}:", data, lambda: sha, "smoke-push-")
+
+
+class _Merged:
+    """--json at pre-push: every pushed commit's results in one object, each result naming its commit."""
+
+    def __init__(self) -> None:
+        self.results: list[Result] = []
+        self.rows: list[dict[str, Any]] = []
+
+    def collect(self, sha: str) -> Callable[[list[Result]], None]:
+        def add(results: list[Result]) -> None:
+            self.results.extend(results)
+            self.rows.extend({**r.to_json(), "commit": sha} for r in results)
+
+        return add
+
+    def print(self) -> None:
+        from smoke import report
+
+        merged = report.to_json(self.results)
+        merged["results"] = self.rows
+        sys.stdout.write(json.dumps(merged, indent=2) + "\n")
 
 
 def _manifest_rel(manifest: Manifest) -> str | None:
@@ -153,16 +306,15 @@ def _manifest_rel(manifest: Manifest) -> str | None:
 
 
 def _parse_at(root: Path, rel: str, data: bytes) -> Manifest | None:
-    """The pushed manifest, read from git for selection only; None when invalid (loading it in the checkout reports why)."""
+    """The tested manifest, read from git for selection only; None when invalid (loading it in the checkout reports why)."""
     try:
         return manifest_mod.load_path(root / rel, root, data)
     except SmokeError:
         return None
 
 
-def _load_at(tree: Path, rel: str, sha: str) -> Manifest:
-    """The manifest of the checkout at `sha`, named the way git names it: the checkout is gone once the report is read."""
-    label = f"{sha[:7]}:"
+def _load_at(tree: Path, rel: str, label: str) -> Manifest:
+    """The manifest of the checkout, named the way git names it (`label`): the checkout is gone once the report is read."""
     try:
         loaded = manifest_mod.load_path(tree / rel, tree)
     except ManifestError as e:
@@ -175,7 +327,7 @@ def _relabel(text: str, tree: Path, label: str) -> str:
 
 
 class _Committed(Manifest):
-    """A manifest loaded from a temporary checkout, shown as `1a2b3c4:tests/smoke/manifest.toml`."""
+    """A manifest loaded from a temporary checkout, shown as `1a2b3c4:tests/smoke/manifest.toml` (`:tests/...` for the index)."""
 
     def __init__(self, loaded: Manifest, label: str, deferred: dict[str, str]) -> None:
         super().__init__(
