@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import posixpath
@@ -68,9 +69,9 @@ def _selector(args: argparse.Namespace, manifest: Manifest, task: str | None) ->
         return Selector(all=True), f"task '{task}'" if task else "the change"
     root = manifest.root
     if args.stage == "pre-commit":
-        # pre-commit passes the staged files but never deleted ones; deleting a
-        # guarded file must select its scenarios too, so the index is asked as well.
-        changes = [Change(f, "staged") for f in args.files] + git.staged_files(root)
+        # The index itself says what is staged, deleted files included; one
+        # `git status` also tells _gate_commit whether the work tree differs.
+        changes = [Change(f, "staged") for f in args.files] + _staged(_commit_status(root))
         return Selector(owners=owners, changes=tuple(changes)), "the commit"
     if task:
         changes = common.task_changes(manifest, task)
@@ -147,7 +148,7 @@ def _gate_commit(args: argparse.Namespace, manifest: Manifest, selector: Selecto
     which stashes unstaged changes first. Otherwise an unstaged fix (or an
     untracked file the commit leaves out) would make a broken commit pass.
     """
-    why = _unstaged(git.work_tree_status(manifest.root))
+    why = _unstaged(_commit_status(manifest.root))
     if why is None:
         return _gate_here(args, manifest, selector, what, scope)
     root = manifest.root
@@ -159,7 +160,17 @@ def _gate_commit(args: argparse.Namespace, manifest: Manifest, selector: Selecto
     return _gate_checkout(args, manifest, selector, staged, what, scope, why)
 
 
-def _unstaged(status: list[tuple[str, str]]) -> str | None:
+@functools.cache
+def _commit_status(root: Path) -> tuple[tuple[str, str], ...]:
+    """`git status` once per gate: what is staged, and whether the work tree differs from it."""
+    return tuple(git.work_tree_status(root))
+
+
+def _staged(status: tuple[tuple[str, str], ...]) -> list[Change]:
+    return [Change(path, "staged") for code, path in status if code[0] not in " ?"]
+
+
+def _unstaged(status: tuple[tuple[str, str], ...]) -> str | None:
     """Why the work tree is not what is being committed; None when it is."""
     if any(code != "??" and code[1] != " " for code, _ in status):
         return "the work tree has unstaged changes"
