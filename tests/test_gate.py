@@ -18,7 +18,7 @@ owners = ["wire-priority-field"]
 
 [[scenario]]
 name = "silent_wrong"
-run = "echo role=worker"
+run = "cat role.txt"
 owners = ["wire-priority-field"]
 [scenario.expect]
 stdout_contains = ["role=coordinator"]
@@ -32,6 +32,7 @@ owners = ["unrelated-task"]
 
 def test_done_blocks_when_smoke_scenario_fails(repo: Repo) -> None:
     repo.manifest(MANIFEST)
+    repo.write("role.txt", "role=worker\n")
     repo.write("tests/smoke/scenarios/noisy.sh", "echo starting\necho 'it broke' >&2\nexit 3\n")
     res = repo.smoke("gate", "--task", "wire-priority-field", "--stage", "done")
     assert res.returncode == 1, res.stdout + res.stderr
@@ -45,14 +46,15 @@ def test_done_blocks_when_smoke_scenario_fails(repo: Repo) -> None:
 
 def test_done_succeeds_when_all_owned_scenarios_pass(repo: Repo) -> None:
     repo.manifest(MANIFEST)
+    repo.write("role.txt", "role=worker\n")
     repo.write("tests/smoke/scenarios/noisy.sh", "echo starting\nexit 0\n")
-    res = repo.smoke(
-        "gate", "--task", "wire-priority-field", "--stage", "done",
-        env={"PATH": repo.env["PATH"]},
-    )
-    # silent_wrong still fails; fix it and the gate must open.
+    repo.commit("scenarios")
+    res = repo.smoke("gate", "--task", "wire-priority-field", "--stage", "done")
+    # silent_wrong still fails: the code under test says worker. Fix the code,
+    # not the scenario, and the gate opens.
     assert res.returncode == 1
-    repo.manifest(MANIFEST.replace('run = "echo role=worker"', 'run = "echo role=coordinator"'))
+    assert "silent_wrong (stdout lacks 'role=coordinator')" in res.stdout
+    repo.write("role.txt", "role=coordinator\n")
     res = repo.smoke("gate", "--task", "wire-priority-field", "--stage", "done")
     assert res.returncode == 0, res.stdout + res.stderr
     assert "refused" not in res.stdout
