@@ -5,14 +5,17 @@ importing the TOML parser) is most of what a gate with nothing at stake
 costs. The cache is keyed by the manifest's exact bytes, so any edit misses
 it; what lies outside the manifest (the scripts it names) is checked again
 on every hit. `smoke check` never uses it.
+
+It is stored with `marshal`: built into the interpreter, so there is nothing
+to import, and the fastest reader there is; its file is per Python version.
 """
 from __future__ import annotations
 
-import json
+import marshal
 import os
+import sys
 import zlib
 from pathlib import Path
-from typing import Any
 
 from smoke import __version__
 from smoke import git
@@ -21,13 +24,17 @@ from smoke.manifest import Manifest
 from smoke.manifest import Scenario
 from smoke.manifest import Settings
 
+TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing
+if TYPE_CHECKING:
+    from typing import Any
+
 _FORMAT = 1
 _TUPLE_FIELDS = ("owners", "paths", "requires", "tags", "exclusive")
 
 
 def _file(root: Path) -> Path | None:
     base = git.private_dir(root)
-    return base / "smoke" / "manifest-cache.json" if base else None
+    return base / "smoke" / f"manifest-cache.py{sys.version_info[0]}{sys.version_info[1]}.marshal" if base else None
 
 
 def _key(path: Path, root: Path, data: bytes) -> list[Any]:
@@ -47,13 +54,13 @@ def read(path: Path, root: Path, data: bytes) -> Manifest | None:
     if cache is None:
         return None
     try:
-        doc = json.loads(cache.read_bytes())
-        if doc.get("key") != _key(path, root, data):
+        doc = marshal.loads(cache.read_bytes())
+        if not isinstance(doc, dict) or doc.get("key") != _key(path, root, data):
             return None
         values: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in doc["settings"].items()}
         settings = Settings(**values)
         scenarios = [_scenario(raw) for raw in doc["scenarios"]]
-    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+    except (OSError, ValueError, TypeError, KeyError, AttributeError, EOFError):
         return None
     manifest = Manifest(path, root, settings, scenarios, [], {}, doc["script_lines"])
     if not _scripts_still_fine(manifest):
@@ -73,13 +80,13 @@ def write(manifest: Manifest, data: bytes) -> None:
         "script_lines": manifest.script_lines,
     }
     try:
-        text = json.dumps(doc)
-    except (TypeError, ValueError):
-        return  # e.g. a TOML date in an expectation: not JSON, so not cached
+        blob = marshal.dumps(doc)
+    except ValueError:
+        return  # e.g. a TOML date in an expectation: marshal cannot hold it, so not cached
     tmp = cache.with_name(f"{cache.name}.{os.getpid()}.tmp")
     try:
         cache.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_text(text, encoding="utf-8")
+        tmp.write_bytes(blob)
         os.replace(tmp, cache)
     except OSError:
         tmp.unlink(missing_ok=True)

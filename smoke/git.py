@@ -9,16 +9,17 @@ interrupts it, so cleanup never races a half-finished `worktree add`.
 """
 from __future__ import annotations
 
+import collections
 import functools
 import os
 import re
 import stat
 import subprocess
 from pathlib import Path
-from typing import TYPE_CHECKING
-from typing import NamedTuple
 
 from smoke.errors import SmokeError
+
+TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing
 
 if TYPE_CHECKING:
     import git as gitpython
@@ -34,11 +35,28 @@ HOOK_VARS = (
 )
 
 
-class Change(NamedTuple):
-    """A changed file and what brought it in (for `smoke list` explanations)."""
+# NamedTuples for the type checker, collections.namedtuple at run time: see
+# the note in smoke/manifest.py (importing `typing` costs the gate too much).
+if TYPE_CHECKING:
+    from typing import NamedTuple
 
-    path: str
-    origin: str  # "staged", "unstaged", "untracked", "commit 1a2b3c4 feat: x", "range A..B"
+    class Change(NamedTuple):
+        """A changed file and what brought it in (for `smoke list` explanations)."""
+
+        path: str
+        origin: str  # "staged", "unstaged", "untracked", "commit 1a2b3c4 feat: x", "range A..B"
+
+    class PushedRef(NamedTuple):
+        """One line of git's pre-push input, resolved."""
+
+        local_ref: str
+        tip: str  # the commit being pushed
+        remote_ref: str
+        remote_sha: str  # the remote's commit; NULL_SHA for a new branch
+        remote_known: bool  # False when the remote's commit was never fetched here
+else:
+    Change = collections.namedtuple("Change", "path origin")
+    PushedRef = collections.namedtuple("PushedRef", "local_ref tip remote_ref remote_sha remote_known")
 
 
 def find_toplevel(start: Path) -> Path | None:
@@ -222,16 +240,6 @@ def staged_blob(root: Path, path: str) -> bytes | None:
     Plumbing, like blob_at: the commit gate must stay light.
     """
     return blob_at(root, "", path)  # `:path` is git's name for the index's copy
-
-
-class PushedRef(NamedTuple):
-    """One line of git's pre-push input, resolved."""
-
-    local_ref: str
-    tip: str  # the commit being pushed
-    remote_ref: str
-    remote_sha: str  # the remote's commit; NULL_SHA for a new branch
-    remote_known: bool  # False when the remote's commit was never fetched here
 
 
 def pushed_refs(root: Path, text: str) -> list[PushedRef]:

@@ -6,15 +6,18 @@ with formatting preserved lives in `smoke.editing`.
 """
 from __future__ import annotations
 
+import collections
 import os
 import re
 from pathlib import Path
-from typing import Any
-from typing import NamedTuple
 
 from smoke.errors import ManifestError
 from smoke.errors import SmokeError
 from smoke.output import shown
+
+TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing
+if TYPE_CHECKING:
+    from typing import Any
 
 NAME_RE = re.compile(r"^[A-Za-z0-9_.-]+$")
 DEFAULT_REL_PATH = "tests/smoke/manifest.toml"
@@ -43,46 +46,72 @@ SETTINGS_KEYS = (
     "kill_grace_seconds",
 )
 DEFAULT_SECRET_PATTERNS = ("TOKEN", "SECRET", "PASSWORD", "KEY", "CREDENTIAL")
+DEFAULT_TASK_BRANCH_PATTERN = r"^(?:wg|task|tasks)/(?P<task>[^/]+)$"
 REQUIRE_URL_RE = re.compile(r"^[a-z][a-z0-9+.-]*://\[?[^/\s:\]]+\]?(:\d+)?(/\S*)?$", re.I)
 REQUIRE_HOSTPORT_RE = re.compile(r"^\[?[A-Za-z0-9_.:-]+\]?:\d{1,5}$")
 REQUIRE_CMD_RE = re.compile(r"^cmd:\S+$")
 
 
-class Settings(NamedTuple):
-    jobs: int = 8
-    default_timeout_seconds: float = 180
-    fail_on_skip: bool = False
-    base_ref: str = "main"
-    agent_env: tuple[str, ...] = ("WG_AGENT_ID",)
-    build: str | None = None
-    build_timeout_seconds: float = 1800
-    task_branch_pattern: str = r"^(?:wg|task|tasks)/(?P<task>[^/]+)$"
-    secret_env_patterns: tuple[str, ...] = DEFAULT_SECRET_PATTERNS
-    kill_grace_seconds: float = 2.0
+# The records below are NamedTuples for the type checker; at run time they are
+# built with collections.namedtuple, because importing `typing` costs a gate
+# with nothing at stake more than everything else it does. The two lists of
+# fields are kept equal by tests/test_records.py.
+if TYPE_CHECKING:
+    from typing import NamedTuple
 
+    class Settings(NamedTuple):
+        jobs: int = 8
+        default_timeout_seconds: float = 180
+        fail_on_skip: bool = False
+        base_ref: str = "main"
+        agent_env: tuple[str, ...] = ("WG_AGENT_ID",)
+        build: str | None = None
+        build_timeout_seconds: float = 1800
+        task_branch_pattern: str = DEFAULT_TASK_BRANCH_PATTERN
+        secret_env_patterns: tuple[str, ...] = DEFAULT_SECRET_PATTERNS
+        kill_grace_seconds: float = 2.0
 
-class Scenario(NamedTuple):
-    name: str
-    index: int  # type: ignore[assignment]  # position in the manifest; tuple.index is never used
-    line: int
-    script: str | None = None
-    run: str | None = None
-    owners: tuple[str, ...] = ()
-    paths: tuple[str, ...] = ()
-    description: str = ""
-    timeout_seconds: float | None = None
-    requires: tuple[str, ...] = ()
-    tags: tuple[str, ...] = ()
-    env: tuple[tuple[str, str], ...] = ()
-    retries: int = 0
-    exclusive: tuple[str, ...] = ()
-    proven_against: str | None = None
-    proven: bool | None = None
-    expect: dict[str, Any] = {}  # never mutated; shared as the default
+    class Scenario(NamedTuple):
+        name: str
+        index: int  # type: ignore[assignment]  # position in the manifest; tuple.index is never used
+        line: int
+        script: str | None = None
+        run: str | None = None
+        owners: tuple[str, ...] = ()
+        paths: tuple[str, ...] = ()
+        description: str = ""
+        timeout_seconds: float | None = None
+        requires: tuple[str, ...] = ()
+        tags: tuple[str, ...] = ()
+        env: tuple[tuple[str, str], ...] = ()
+        retries: int = 0
+        exclusive: tuple[str, ...] = ()
+        proven_against: str | None = None
+        proven: bool | None = None
+        expect: dict[str, Any] = {}
 
-    @property
-    def has_positive_assertion(self) -> bool:
-        return any(k in self.expect for k in POSITIVE_KEYS)
+        @property
+        def has_positive_assertion(self) -> bool: ...
+else:
+    Settings = collections.namedtuple(
+        "Settings",
+        "jobs default_timeout_seconds fail_on_skip base_ref agent_env build build_timeout_seconds"
+        " task_branch_pattern secret_env_patterns kill_grace_seconds",
+        defaults=(8, 180, False, "main", ("WG_AGENT_ID",), None, 1800, DEFAULT_TASK_BRANCH_PATTERN,
+                  DEFAULT_SECRET_PATTERNS, 2.0),
+    )
+
+    class Scenario(collections.namedtuple(
+        "Scenario",
+        "name index line script run owners paths description timeout_seconds requires tags env"
+        " retries exclusive proven_against proven expect",
+        defaults=(None, None, (), (), "", None, (), (), (), 0, (), None, None, {}),  # expect: never mutated
+    )):
+        __slots__ = ()
+
+        @property
+        def has_positive_assertion(self) -> bool:
+            return any(k in self.expect for k in POSITIVE_KEYS)
 
 
 class Manifest:

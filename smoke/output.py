@@ -4,7 +4,10 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import TextIO
+
+TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing
+if TYPE_CHECKING:
+    from typing import TextIO
 
 _COLORS = {
     "pass": "GREEN", "flaky": "YELLOW", "skip": "YELLOW", "fail": "RED",

@@ -2,35 +2,50 @@
 from __future__ import annotations
 
 import bisect
+import collections
 import re
 from collections.abc import Iterable
 from collections.abc import Sequence
-from typing import Any
-from typing import NamedTuple
 
 from smoke.errors import SmokeError
 from smoke.git import Change
 from smoke.manifest import Scenario
 from smoke.manifest import did_you_mean
 
+TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing
+if TYPE_CHECKING:
+    from typing import Any
+
 _GLOB_CHARS = re.compile(r"[*?\[\\]")
 
 
-class Selected(NamedTuple):
-    scenario: Scenario
-    reasons: list[str]
+# NamedTuples for the type checker, collections.namedtuple at run time: see
+# the note in smoke/manifest.py.
+if TYPE_CHECKING:
+    from typing import NamedTuple
 
+    class Selected(NamedTuple):
+        scenario: Scenario
+        reasons: list[str]
 
-class Selector(NamedTuple):
-    names: tuple[str, ...] = ()
-    all: bool = False
-    owners: tuple[str, ...] = ()  # task ids whose owned scenarios are selected
-    tags: tuple[str, ...] = ()
-    changes: tuple[Change, ...] | None = None  # None: no path-based selection
+    class Selector(NamedTuple):
+        names: tuple[str, ...] = ()
+        all: bool = False
+        owners: tuple[str, ...] = ()  # task ids whose owned scenarios are selected
+        tags: tuple[str, ...] = ()
+        changes: tuple[Change, ...] | None = None  # None: no path-based selection
 
-    @property
-    def empty(self) -> bool:
-        return not (self.names or self.all or self.owners or self.tags or self.changes is not None)
+        @property
+        def empty(self) -> bool: ...
+else:
+    Selected = collections.namedtuple("Selected", "scenario reasons")
+
+    class Selector(collections.namedtuple("Selector", "names all owners tags changes", defaults=((), False, (), (), None))):
+        __slots__ = ()
+
+        @property
+        def empty(self) -> bool:
+            return not (self.names or self.all or self.owners or self.tags or self.changes is not None)
 
 
 def select(scenarios: Sequence[Scenario], sel: Selector) -> list[Selected]:

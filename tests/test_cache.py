@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import json
+import marshal
 import os
+import sys
 
 from conftest import Repo
 
@@ -24,7 +26,15 @@ stdout_contains = ["scripted"]
 
 
 def _cache(repo: Repo) -> os.PathLike[str]:
-    return repo.path / ".git/smoke/manifest-cache.json"
+    return repo.path / f".git/smoke/manifest-cache.py{sys.version_info[0]}{sys.version_info[1]}.marshal"
+
+
+def _load(repo: Repo) -> dict:  # type: ignore[type-arg]
+    return marshal.loads(open(_cache(repo), "rb").read())  # type: ignore[no-any-return]
+
+
+def _save(repo: Repo, doc: dict) -> None:  # type: ignore[type-arg]
+    open(_cache(repo), "wb").write(marshal.dumps(doc))
 
 
 def _statuses(repo: Repo, *args: str) -> dict[str, str]:
@@ -36,12 +46,12 @@ def test_a_gate_writes_the_cache_and_a_hit_skips_parsing(repo: Repo) -> None:
     repo.manifest(MANIFEST)
     repo.write("tests/smoke/scenarios/s.sh", "echo scripted\n")
     assert repo.smoke("gate", "--task", "t").returncode == 0
-    doc = json.loads(open(_cache(repo)).read())
+    doc = _load(repo)
     assert [s["name"] for s in doc["scenarios"]] == ["hello", "scripted"]
     # Prove the next run takes the cached, validated form (not a fresh parse)
     # by changing it behind the manifest's back.
     doc["scenarios"][0]["run"] = "echo from-cache"
-    open(_cache(repo), "w").write(json.dumps(doc))
+    _save(repo, doc)
     assert _statuses(repo) == {"hello": "fail", "scripted": "pass"}
 
 
@@ -77,15 +87,15 @@ def test_a_damaged_cache_is_ignored(repo: Repo) -> None:
     repo.manifest(MANIFEST)
     repo.write("tests/smoke/scenarios/s.sh", "echo scripted\n")
     assert _statuses(repo) == {"hello": "pass", "scripted": "pass"}
-    open(_cache(repo), "w").write("{not json")
+    open(_cache(repo), "wb").write(b"\x00not marshal")
     assert _statuses(repo) == {"hello": "pass", "scripted": "pass"}
-    doc = json.loads(open(_cache(repo)).read())
+    doc = _load(repo)
     doc["scenarios"][0]["unknown_field"] = 1
-    open(_cache(repo), "w").write(json.dumps(doc))
+    _save(repo, doc)
     assert _statuses(repo) == {"hello": "pass", "scripted": "pass"}
 
 
-def test_values_json_cannot_hold_are_not_cached(repo: Repo) -> None:
+def test_values_the_cache_cannot_hold_are_not_cached(repo: Repo) -> None:
     repo.manifest("""
         [[scenario]]
         name = "dated"

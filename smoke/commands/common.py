@@ -8,7 +8,6 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from smoke import git
 from smoke.errors import SmokeError
@@ -16,6 +15,8 @@ from smoke.git import Change
 from smoke.manifest import Manifest
 from smoke.selection import Selected
 from smoke.selection import Selector
+
+TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing
 
 if TYPE_CHECKING:
     from smoke.build import Built

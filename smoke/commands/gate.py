@@ -3,15 +3,11 @@ from __future__ import annotations
 
 import argparse
 import functools
-import json
 import os
 import posixpath
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
-from typing import Any
-from typing import NamedTuple
 
 from smoke import git
 from smoke import manifest as manifest_mod
@@ -24,7 +20,10 @@ from smoke.output import Out
 from smoke.selection import Selector
 from smoke.selection import select
 
+TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing
 if TYPE_CHECKING:
+    from typing import Any
+
     from smoke.runner import Result
 
 # A hook cannot be given --skip-smoke; these let a human bypass `git commit`
@@ -96,14 +95,17 @@ def _gate_here(
     return common.execute(manifest, selected, args, what=what, on_json=on_json)
 
 
-class Tested(NamedTuple):
+class Tested:
     """Committed content the gate tests in a temporary checkout: a pushed commit, or a snapshot of the index."""
 
-    name: str  # for messages: "feature (1a2b3c4)", "what is staged"
-    label: str  # how git names its files, shown in reports: "1a2b3c4:", or ":" for the index
-    manifest: bytes | None  # its manifest, read through git; None when it has none (or the manifest lies outside)
-    commit: Callable[[], str]  # the commit to check out; called only once a scenario is selected
-    prefix: str  # of the temporary folder
+    def __init__(
+        self, name: str, label: str, manifest: bytes | None, commit: Callable[[], str], prefix: str
+    ) -> None:
+        self.name = name  # for messages: "feature (1a2b3c4)", "what is staged"
+        self.label = label  # how git names its files, shown in reports: "1a2b3c4:", or ":" for the index
+        self.manifest = manifest  # read through git; None when it has none (or the manifest lies outside)
+        self.commit = commit  # the commit to check out; called only once a scenario is selected
+        self.prefix = prefix  # of the temporary folder
 
 
 def _gate_checkout(
@@ -220,12 +222,13 @@ def _suite_deleted(manifest: Manifest, rel: str) -> bool:
 # ---------------------------------------------------------------- pre-push
 
 
-class Push(NamedTuple):
+class Push:
     """One pushed commit: the refs that push it and the files it brings."""
 
-    sha: str
-    refs: tuple[str, ...]
-    changes: tuple[Change, ...]
+    def __init__(self, sha: str, refs: tuple[str, ...], changes: tuple[Change, ...]) -> None:
+        self.sha = sha
+        self.refs = refs
+        self.changes = changes
 
     def name(self) -> str:
         return ", ".join(r.removeprefix("refs/heads/") for r in self.refs)
@@ -305,6 +308,8 @@ class _Merged:
 
         merged = report.to_json(self.results)
         merged["results"] = self.rows
+        import json
+
         sys.stdout.write(json.dumps(merged, indent=2) + "\n")
 
 

@@ -54,6 +54,22 @@ def timed(fn: Callable[[], object], repeat: int) -> float:
     return statistics.median(samples)
 
 
+def timed_pair(a: Callable[[], object], b: Callable[[], object], repeat: int) -> tuple[float, float]:
+    """Medians of `a` and `b` measured alternately, so that a machine that
+    speeds up or slows down during the run affects both alike."""
+    a()
+    b()
+    sa, sb = [], []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        a()
+        sa.append(time.perf_counter() - t)
+        t = time.perf_counter()
+        b()
+        sb.append(time.perf_counter() - t)
+    return statistics.median(sa), statistics.median(sb)
+
+
 def make_repo(path: Path, manifest: str, files: dict[str, str] | None = None) -> Path:
     path.mkdir(parents=True)
     sh(["git", "init", "-q", "-b", "main"], path)
@@ -91,8 +107,11 @@ def bench_noop(tmp: Path) -> None:
     (repo / "docs").mkdir()
     (repo / "docs/readme.md").write_text("x\n")
     sh(["git", "add", "docs/readme.md"], repo)
-    base = timed(lambda: sh([sys.executable, "-I", "-S", "-c", "pass"], repo), 15)
-    gate = timed(lambda: sh([SMOKE, "gate", "--stage", "pre-commit", "docs/readme.md"], repo), 15)
+    base, gate = timed_pair(
+        lambda: sh([sys.executable, "-I", "-S", "-c", "pass"], repo),
+        lambda: sh([SMOKE, "gate", "--stage", "pre-commit", "docs/readme.md"], repo),
+        21,
+    )
     out = sh([SMOKE, "gate", "--stage", "pre-commit", "docs/readme.md"], repo).stdout
     assert "nothing to run" in out, out
     row("no-op gate, 108 scenarios", f"{gate * 1000:.0f} ms", f"{gate / base:.1f}x interp", TARGETS["noop"])
