@@ -98,23 +98,69 @@ def match_paths(scenarios: Iterable[Scenario], changes: Sequence[Change]) -> dic
     # Only scenarios with a file under one of their patterns' prefixes need
     # pathspec at all; a gate where nothing is at stake never imports it.
     todo = [(s, cands) for s in scenarios if s.paths for cands in [_candidates(files, s.paths)] if cands]
-    if not todo:
-        return {}
-    from pathspec import GitIgnoreSpec
-
     found: dict[str, list[str]] = {}
     for s, cands in todo:
-        spec = GitIgnoreSpec.from_lines(s.paths)
-        for f in cands:
-            result = spec.check_file(f)
-            if result.include:
-                pattern = s.paths[result.index] if result.index is not None else "?"
-                why = f"path: {f} matches {pattern}"
-                if origin[f].startswith("commit "):
-                    why += f" ({origin[f]})"
-                found[s.name] = [why]
-                break
+        hit = _first_match(s.paths, cands)
+        if hit is not None:
+            f, pattern = hit
+            why = f"path: {f} matches {pattern}"
+            if origin[f].startswith("commit "):
+                why += f" ({origin[f]})"
+            found[s.name] = [why]
     return found
+
+
+def _first_match(patterns: Sequence[str], files: Iterable[str]) -> tuple[str, str] | None:
+    """The first file the patterns select, with the pattern that decided it."""
+    rules = _plain_rules(patterns)
+    if rules is not None:
+        for f in files:
+            decided = _decide(rules, f)
+            if decided is not None and rules[decided][0]:
+                return f, patterns[decided]
+        return None
+    # Anything beyond plain paths goes to pathspec's gitignore matching (it
+    # compiles a regex per pattern: fine for a few, slow for tens of thousands).
+    from pathspec import GitIgnoreSpec
+
+    spec = GitIgnoreSpec.from_lines(patterns)
+    for f in files:
+        result = spec.check_file(f)
+        if result.include and result.index is not None:
+            return f, patterns[result.index]
+    return None
+
+
+def _plain_rules(patterns: Sequence[str]) -> list[tuple[bool, str, bool]] | None:
+    """(include, path, whole folder only) for patterns that are plain paths from
+    the root (`src/a.py`, `/docs`, `src/graph/`, `src/graph/**`, with or without
+    `!`); None when any pattern needs real glob matching."""
+    rules = []
+    for p in patterns:
+        include = not p.startswith("!")
+        body = p if include else p[1:]
+        anchored = body.startswith("/")
+        body = body.lstrip("/") if anchored else body
+        if body.endswith("/**"):
+            base, folder, anchored = body[:-3], True, True
+        elif body.endswith("/"):
+            base, folder = body[:-1], True
+        else:
+            base, folder = body, False
+        plain = base and base == base.strip() and not base.startswith("#") and not _GLOB_CHARS.search(base)
+        if not plain or "//" in base or base in (".", "..") or not (anchored or "/" in base):
+            return None
+        rules.append((include, base, folder))
+    return rules
+
+
+def _decide(rules: list[tuple[bool, str, bool]], path: str) -> int | None:
+    """Index of the last rule matching `path` (gitignore: the last match wins)."""
+    decided = None
+    for i, (_, base, folder) in enumerate(rules):
+        if path.startswith(base + "/") or (not folder and path == base):
+            decided = i
+    return decided
 
 
 def _candidates(files: list[str], patterns: Sequence[str]) -> list[str]:

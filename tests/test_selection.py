@@ -90,3 +90,46 @@ def test_scale_many_scenarios_many_files() -> None:
     found = match_paths(many, changes)
     assert len(found) == 1000
     assert found["s2997"] == ["path: src/m2997/f0.txt matches src/m2997/**"]
+
+
+# ------------------------------------------------------------ plain paths without pathspec
+
+from hypothesis import given  # noqa: E402
+from hypothesis import settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from smoke.selection import _first_match  # noqa: E402
+from smoke.selection import _plain_rules  # noqa: E402
+
+_SEGMENT = st.sampled_from(["a", "b", "src", "x.py", "docs"])
+_PATTERN = st.builds(
+    lambda neg, lead, segs, tail: ("!" if neg else "") + ("/" if lead else "") + "/".join(segs) + tail,
+    st.booleans(), st.booleans(), st.lists(_SEGMENT, min_size=1, max_size=3), st.sampled_from(["", "/", "/**"]),
+)
+_FILE = st.lists(_SEGMENT, min_size=1, max_size=4).map("/".join)
+
+
+def _by_pathspec(patterns: list[str], files: list[str]) -> tuple[str, str] | None:
+    from pathspec import GitIgnoreSpec
+
+    spec = GitIgnoreSpec.from_lines(patterns)
+    for f in files:
+        result = spec.check_file(f)
+        if result.include and result.index is not None:
+            return f, patterns[result.index]
+    return None
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_PATTERN, min_size=1, max_size=4), st.lists(_FILE, min_size=1, max_size=6))
+def test_plain_paths_select_exactly_as_gitignore_matching_does(patterns: list[str], files: list[str]) -> None:
+    if _plain_rules(patterns) is None:
+        return  # not plain: pathspec decides, nothing to compare
+    assert _first_match(patterns, files) == _by_pathspec(patterns, files)
+
+
+def test_globs_and_unanchored_names_are_left_to_pathspec() -> None:
+    assert _plain_rules(["src/**"]) is not None
+    assert _plain_rules(["/README"]) is not None
+    for pattern in ("*.py", "src/*.rs", "docs", "docs/", "src/**/x", "#comment", "a/b "):
+        assert _plain_rules([pattern]) is None, pattern
