@@ -41,9 +41,11 @@ def _key(path: Path, root: Path, data: bytes) -> list[Any]:
     # Two independent checksums and the length: an edit that keeps all three is
     # not an accident. The validator's own file is in it too, so new rules (an
     # upgrade, or a change in a development checkout) always validate afresh.
-    rules = os.stat(manifest_mod.__file__)
+    # expect.py too: validation parses JSON paths with it. Stat, not import: a no-op gate never loads it.
+    here = os.path.dirname(manifest_mod.__file__)
+    rules = [os.stat(os.path.join(here, name)) for name in ("manifest.py", "expect.py")]
     return [
-        _FORMAT, __version__, rules.st_mtime_ns, rules.st_size,
+        _FORMAT, __version__, *[(st.st_mtime_ns, st.st_size) for st in rules],
         str(path), str(root), len(data), zlib.crc32(data), zlib.adler32(data),
     ]
 
@@ -60,9 +62,9 @@ def read(path: Path, root: Path, data: bytes) -> Manifest | None:
         values: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in doc["settings"].items()}
         settings = Settings(**values)
         scenarios = [_scenario(raw) for raw in doc["scenarios"]]
+        manifest = Manifest(path, root, settings, scenarios, [], {}, dict(doc["script_lines"]))
     except (OSError, ValueError, TypeError, KeyError, AttributeError, EOFError):
         return None
-    manifest = Manifest(path, root, settings, scenarios, [], {}, doc["script_lines"])
     if not _scripts_still_fine(manifest):
         return None
     return manifest

@@ -191,7 +191,7 @@ class Runner:
                         self.on_result(result)
                     except BaseException as e:  # noqa: BLE001 - a report that cannot be shown stops the run
                         errors.append(e)
-                        self._cancelled.set()
+                        self.cancel()
 
         threads = [threading.Thread(target=worker, daemon=True) for _ in range(min(self.jobs, len(pending)) or 0)]
         try:

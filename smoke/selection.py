@@ -131,34 +131,36 @@ def _first_match(patterns: Sequence[str], files: Iterable[str]) -> tuple[str, st
     return None
 
 
-def _plain_rules(patterns: Sequence[str]) -> list[tuple[bool, str, bool]] | None:
-    """(include, path, whole folder only) for patterns that are plain paths from
-    the root (`src/a.py`, `/docs`, `src/graph/`, `src/graph/**`, with or without
-    `!`); None when any pattern needs real glob matching."""
+def _plain_rules(patterns: Sequence[str]) -> list[tuple[bool, str]] | None:
+    """(include, folder) for patterns that each name everything inside a folder
+    from the root (`src/graph/**`, `!src/graph/docs/**`); None for any other
+    list, which pathspec decides.
+
+    Such patterns all match a file directly, so gitignore's rule is simply
+    that the last match wins. Other forms (`dir/`, `a/b`) match through a
+    parent folder, where gitignore's priorities are subtler: left to pathspec.
+    """
     rules = []
     for p in patterns:
         include = not p.startswith("!")
         body = p if include else p[1:]
-        anchored = body.startswith("/")
-        body = body.lstrip("/") if anchored else body
-        if body.endswith("/**"):
-            base, folder, anchored = body[:-3], True, True
-        elif body.endswith("/"):
-            base, folder = body[:-1], True
-        else:
-            base, folder = body, False
-        plain = base and base == base.strip() and not base.startswith("#") and not _GLOB_CHARS.search(base)
-        if not plain or "//" in base or base in (".", "..") or not (anchored or "/" in base):
+        if body.startswith("/"):
+            body = body[1:]
+        if not body.endswith("/**"):
             return None
-        rules.append((include, base, folder))
+        base = body[:-3]
+        plain = base and base == base.strip() and not base.startswith(("#", "/")) and not _GLOB_CHARS.search(base)
+        if not plain or "//" in base or any(part in (".", "..") for part in base.split("/")):
+            return None
+        rules.append((include, base))
     return rules
 
 
-def _decide(rules: list[tuple[bool, str, bool]], path: str) -> int | None:
+def _decide(rules: list[tuple[bool, str]], path: str) -> int | None:
     """Index of the last rule matching `path` (gitignore: the last match wins)."""
     decided = None
-    for i, (_, base, folder) in enumerate(rules):
-        if path.startswith(base + "/") or (not folder and path == base):
+    for i, (_, base) in enumerate(rules):
+        if path.startswith(base + "/"):
             decided = i
     return decided
 

@@ -444,3 +444,10 @@ def test_a_manifest_from_another_repository_is_refused(repo: Repo, tmp_path) -> 
     res = repo.smoke("gate", "--stage", "pre-commit", env={"SMOKE_MANIFEST": str(other / "m.toml")})
     assert res.returncode == 2
     assert f"belongs to the repository at {other}, not to this one ({repo.path})" in res.stderr
+
+
+def test_help_is_readable_whatever_the_terminal_reports(repo: Repo) -> None:
+    for columns in ("0", "-5", "junk"):
+        res = repo.smoke("run", "--help", env={"COLUMNS": columns})
+        assert res.returncode == 0
+        assert res.stdout.splitlines()[0].startswith("usage: smoke run [-h] [--manifest PATH]"), columns

@@ -146,8 +146,8 @@ def _gate_checkout(
 def _gate_commit(args: argparse.Namespace, manifest: Manifest, selector: Selector, what: str, scope: str) -> int:
     """What is being committed: in place when the work tree is the index, else a snapshot of the index.
 
-    In place is the usual case, and always under the pre-commit framework,
-    which stashes unstaged changes first. Otherwise an unstaged fix (or an
+    In place is the usual case (the pre-commit framework stashes unstaged
+    changes to tracked files first, not untracked ones). Otherwise an unstaged fix (or an
     untracked file the commit leaves out) would make a broken commit pass.
     """
     why = _unstaged(_commit_status(manifest.root))
