@@ -232,3 +232,26 @@ def test_the_real_wg_is_never_a_copy_of_the_shim(wg: Wg, tmp_path: Path) -> None
     res = wg("list", env={"SMOKE_REAL_WG": str(elsewhere / "wg")})
     assert res.returncode == 0
     assert wg.calls(elsewhere) == ["[list]"]
+
+
+def test_dir_option_gates_the_repository_wg_works_on(wg: Wg, tmp_path: Path) -> None:
+    # From a folder outside the repository, `wg --dir <repo>/.workgraph done T`
+    # must run that repository's gate, not find no manifest and refuse blindly.
+    (wg.repo.path / ".workgraph").mkdir()
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    wg.repo.write("src/login/state.txt", "login broken\n")
+    res = subprocess.run(
+        ["wg", "--dir", str(wg.repo.path / ".workgraph"), "done", "fix-login"],
+        cwd=elsewhere, env=wg.env, capture_output=True, text=True, timeout=120,
+    )
+    assert res.returncode == 1
+    assert "login_works (stdout lacks 'login ok')" in res.stdout
+    assert wg.calls() == []
+    wg.repo.write("src/login/state.txt", "login ok\n")
+    res = subprocess.run(
+        ["wg", f"--dir={wg.repo.path / '.workgraph'}", "done", "fix-login"],
+        cwd=elsewhere, env=wg.env, capture_output=True, text=True, timeout=120,
+    )
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert wg.calls() == [f"[--dir={wg.repo.path / '.workgraph'}][done][fix-login]"]
