@@ -120,10 +120,6 @@ def _nul_list(out: str) -> list[str]:
     return [p for p in out.split("\0") if p]
 
 
-def git_dir(root: Path) -> Path:
-    """The repository's private directory (shared across worktrees)."""
-    out = _run(root, "rev-parse", "--git-common-dir").strip()
-    return (root / out).resolve()
 
 
 def rev_parse(root: Path, ref: str) -> str | None:
@@ -199,9 +195,6 @@ def uncommitted_files(root: Path) -> list[Change]:
     return changes
 
 
-def has_tracked_changes(root: Path) -> bool:
-    """True when a tracked file differs from HEAD, staged or not; untracked files do not count."""
-    return bool(_run(root, "status", "--porcelain=v1", "-z", "--untracked-files=no"))
 
 
 def work_tree_status(root: Path) -> list[tuple[str, str]]:
@@ -423,9 +416,6 @@ def blob_at(root: Path, sha: str, path: str) -> bytes | None:
     return proc.stdout if proc.returncode == 0 else None
 
 
-def worktree_paths(root: Path) -> list[Path]:
-    out = _run(root, "worktree", "list", "--porcelain")
-    return [Path(line[len("worktree "):]) for line in out.splitlines() if line.startswith("worktree ")]
 
 
 def hooks_dir(root: Path) -> Path:

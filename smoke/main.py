@@ -11,7 +11,6 @@ from collections.abc import Sequence
 
 from smoke import __version__
 
-EXIT_OK = 0
 EXIT_REFUSED = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
