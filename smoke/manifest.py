@@ -129,6 +129,10 @@ class Manifest:
         self.deferred = deferred
         # The line of each scenario's `script` key, for messages about it later.
         self.script_lines = script_lines or {}
+        # The bytes it was read from (set by load_path): a failure report finds
+        # the line of the broken assertion in them, only when one is reported.
+        self.source: bytes | None = None
+        self._line_map: LineMap | None = None
 
     @property
     def dir(self) -> Path:
@@ -139,6 +143,18 @@ class Manifest:
 
     def by_name(self) -> dict[str, Scenario]:
         return {s.name: s for s in self.scenarios}
+
+    def assertion_line(self, sc: Scenario, check: str | None) -> int:
+        """The line of the assertion `check` (an expect key such as
+        `stdout_contains`) that `sc` broke; its `script` line for a script
+        problem; else the line of its [[scenario]]."""
+        if check == "script":
+            return self.script_lines.get(sc.name, sc.line)
+        if not check or self.source is None:
+            return sc.line
+        if self._line_map is None:
+            self._line_map = LineMap(self.source.decode("utf-8", "replace"))
+        return self._line_map.keys.get((sc.index, f"expect.{check}"), sc.line)
 
 
 # ---------------------------------------------------------------- locating
@@ -213,10 +229,12 @@ def load_path(path: Path, root: Path, data: bytes | None = None, *, cached: bool
 
         hit = cache.read(path, root, data)
         if hit is not None:
+            hit.source = data
             return hit
     manifest = _Validator(path, root, data).run()
     if cached:
         cache.write(manifest, data)
+    manifest.source = data
     return manifest
 
 

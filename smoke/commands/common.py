@@ -180,6 +180,10 @@ def execute(
             _release(built)
     elapsed = time.monotonic() - started
     console.summary(results, elapsed)
+    if os.environ.get("GITHUB_ACTIONS") == "true":
+        from smoke import github
+
+        github.report(out.line, manifest, results, elapsed, fail_on_skip)
     _record(manifest, results, getattr(args, "task", None))
     if args.json:
         emit(results)
