@@ -98,7 +98,11 @@ def _args_run(p: argparse.ArgumentParser) -> None:
     _common(p)
     _selectors(p)
     _running(p)
-    p.add_argument("--shard", metavar="K/N", help="run only the K-th of N deterministic parts of the selection")
+    _shard(p)
+
+
+def _shard(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--shard", metavar="K/N", help="only the K-th of N deterministic parts of the selection (balanced by recorded durations)")
 
 
 def _args_gate(p: argparse.ArgumentParser) -> None:
@@ -115,6 +119,7 @@ def _args_gate(p: argparse.ArgumentParser) -> None:
 def _args_list(p: argparse.ArgumentParser) -> None:
     _common(p)
     _selectors(p)
+    _shard(p)
     p.add_argument("--json", action="store_true", help="print one JSON object")
 
 

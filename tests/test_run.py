@@ -83,7 +83,7 @@ def test_status_lines_and_failure_report(repo: Repo) -> None:
     for line in status_lines:  # aligned like pre-commit's, 79 columns
         assert len(line) == 79 and line.endswith("s"), line
     assert re.fullmatch(r"fails\.{3,}FAIL \d+\.\d\ds", status_lines[0] if "FAIL" in status_lines[0] else status_lines[1])
-    assert "  tests/smoke/manifest.toml:8  exit 0" in out
+    assert "  tests/smoke/manifest.toml:12  exit 0" in out  # the broken stdout_contains
     assert "  x stdout_contains: expected stdout to contain: role=coordinator" in out
     assert "  | role=worker" in out
     assert "full output: .git/smoke/runs/" in out

@@ -189,6 +189,12 @@ def execute(
         emit(results)
     if args.junit:
         report.write_junit(args.junit, results, manifest, elapsed)
+    skips = [r for r in results if r.status == "skip"]
+    if fail_on_skip and skips:
+        why = "--fail-on-skip" if args.fail_on_skip else f"fail_on_skip = true in {manifest.display()} [settings]"
+        out.line(out.paint(
+            f"smoke: {len(skips)} skipped scenario(s) block because of {why}: "
+            + ", ".join(f"{r.name} ({r.reason})" for r in skips), "error"))
     if any(r.blocks(fail_on_skip) for r in results):
         if what:
             out.line(out.paint(report.refusal(what, results, fail_on_skip), "error"))

@@ -17,6 +17,12 @@ def cmd(args: argparse.Namespace) -> int:
     if selector.empty:
         selector = type(selector)(all=True)
     selected = select(manifest.scenarios, selector)
+    if args.shard:
+        from smoke import history
+
+        selected = common.shard(selected, args.shard, history.durations(manifest))
+        for item in selected:
+            item.reasons.append(f"shard: {args.shard}")
     if args.json:
         from smoke import history
 
