@@ -67,6 +67,8 @@ class Entry:
     matches: tuple[str, ...] = ()
     proven_against: str | None = None
     proven: bool | None = None
+    exit_code: int | None = None  # written by --record
+    stdout_equals: str | None = None  # written by --record
 
 
 @dataclasses.dataclass(frozen=True)
@@ -106,6 +108,10 @@ def render(entry: Entry) -> str:
     if entry.proven is not None:
         table["proven"] = entry.proven
     expect = tomlkit.table()
+    if entry.exit_code is not None:
+        expect["exit_code"] = entry.exit_code
+    if entry.stdout_equals is not None:
+        expect["stdout_equals"] = _block_string(entry.stdout_equals)
     if entry.contains:
         expect["stdout_contains"] = list(entry.contains)
     if entry.matches:
@@ -126,6 +132,14 @@ def _regex_string(pattern: str) -> Any:
     if "'" in pattern or any(ord(c) < 32 or ord(c) == 127 for c in pattern):
         return pattern
     return tomlkit.string(pattern, literal=True)
+
+
+def _block_string(text: str) -> Any:
+    import tomlkit
+
+    # A multi-line string, one output line per manifest line: TOML drops the
+    # newline right after the opening quotes, so the text starts on the next line.
+    return tomlkit.string(text, multiline=True)
 
 
 def append_text(data: bytes, text: str) -> bytes:
@@ -162,10 +176,14 @@ def candidate(path: Path, root: Path, entry: Entry, data: bytes | None = None) -
 
 def _same(entry: Entry, sc: Scenario) -> None:
     """Guard against a rendering that does not read back as what was asked for."""
-    wanted = (entry.run, entry.script, entry.owners, entry.paths, entry.contains, entry.matches)
+    wanted = (
+        entry.run, entry.script, entry.owners, entry.paths, entry.contains, entry.matches,
+        (entry.exit_code,) if entry.exit_code is not None else None, entry.stdout_equals,
+    )
     got = (
         sc.run, sc.script, sc.owners, sc.paths,
         tuple(sc.expect.get("stdout_contains", ())), tuple(sc.expect.get("stdout_matches", ())),
+        sc.expect.get("exit_code"), sc.expect.get("stdout_equals"),
     )
     if wanted != got:
         raise SmokeError(f"scenario '{entry.name}' would not read back as given; nothing was written")

@@ -138,6 +138,7 @@ def _args_add(p: argparse.ArgumentParser) -> None:
     p.add_argument("--requires", action="append", default=[], metavar="R", help="URL, host:port or cmd:NAME (repeatable)")
     p.add_argument("--tag", action="append", default=[], metavar="TAG")
     p.add_argument("--regression-of", metavar="REF", help="prove the scenario fails at REF and passes now before adding it")
+    p.add_argument("--record", action="store_true", help="run it once and write its exit code and stdout as the expectation (times, ids, temporary paths... as [..])")
     p.add_argument("--unproven", action="store_true", help="with --regression-of: add it even if the proof fails (recorded as proven = false)")
 
 

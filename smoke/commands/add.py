@@ -24,6 +24,13 @@ def cmd(args: argparse.Namespace) -> int:
     entry = entry_from_args(args, path, root)
     scaffold = args.run is None and args.script is None
     out = Out(color=args.color)
+    recorded: dict[str, int] | None = None
+    if args.record:
+        from smoke import record
+
+        if scaffold:
+            raise SmokeError("--record needs a command to run", hint="pass --run CMD or --script PATH with --record")
+        entry, recorded = record.record(path, root, entry, out)
     if args.regression_of:
         if scaffold:
             raise SmokeError(
@@ -36,6 +43,10 @@ def cmd(args: argparse.Namespace) -> int:
         entry = proved
     added = editing.add(path, root, entry, scaffold)
     _report(out, added, entry)
+    if recorded is not None:
+        from smoke import record
+
+        record.explain(out, entry, recorded)
     return 0
 
 
