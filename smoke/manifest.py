@@ -242,6 +242,12 @@ def parse_toml(data: bytes, display: str) -> tuple[str, dict[str, Any]]:
     """Decode and parse; syntax errors become one line with line and column."""
     import tomllib
 
+    if data.startswith(b"\xef\xbb\xbf"):
+        # tomllib (and git's diff of it) would trip over it; one clear line instead.
+        raise ManifestError([
+            f"{display}:1: the manifest starts with a UTF-8 byte order mark (BOM); save it as UTF-8 without"
+            " a BOM (an editor's 'UTF-8', not 'UTF-8 with BOM')"
+        ])
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as e:
@@ -343,6 +349,49 @@ def did_you_mean(key: str, known: tuple[str, ...]) -> str:
     return f"did you mean '{close[0]}'?" if close else f"known keys: {', '.join(known)}"
 
 
+def requirement_port(req: str) -> int | None:
+    """The port a URL or host:port requirement names, if any."""
+    if req.startswith("cmd:"):
+        return None
+    m = re.search(r"^(?:[a-z][a-z0-9+.-]*://)?(?:\[[^\]]*\]|[^/\s:\[\]]+):(\d+)(?:/|$)", req, re.I)
+    return int(m.group(1)) if m else None
+
+
+_PLACES = {
+    "top": "at the top of the file", "settings": "in [settings]",
+    "scenario": "in a [[scenario]], above its [scenario.expect]", "expect": "in [scenario.expect]",
+}
+
+
+def _misplaced(key: str, here: str) -> str:
+    """Where a key that is unknown here does belong ('' if nowhere), or its right spelling."""
+    homes = {"settings": SETTINGS_KEYS, "scenario": SCENARIO_KEYS, "expect": EXPECT_KEYS}
+    for place, keys in homes.items():
+        if place != here and key in keys:
+            if here == "expect":
+                return (f"'{key}' belongs {_PLACES[place]}: every key after a [scenario.expect] header"
+                        f" belongs to it, so move '{key}' above that header")
+            return f"'{key}' belongs {_PLACES[place]}"
+    lower = key.lower()
+    for place, keys in ((here, homes.get(here, ())), *homes.items()):
+        if lower != key and lower in keys:
+            where = "" if place == here else f", {_PLACES[place]}"
+            return f"keys are lower case: write '{lower}'{where}"
+    return ""
+
+
+def _has_datetime(value: Any) -> bool:
+    import datetime
+
+    if isinstance(value, (datetime.date, datetime.time)):
+        return True
+    if isinstance(value, list):
+        return any(_has_datetime(v) for v in value)
+    if isinstance(value, dict):
+        return any(_has_datetime(v) for v in value.values())
+    return False
+
+
 def valid_requirement(req: str) -> bool:
     return bool(REQUIRE_CMD_RE.match(req) or REQUIRE_URL_RE.match(req) or REQUIRE_HOSTPORT_RE.match(req))
 
@@ -367,10 +416,20 @@ class _Validator:
         keypart = f" key '{key}'" if key else ""
         self._err(self.lines.key(i, key) if key else self.lines.scenario(i), f"{label}{keypart}: ", msg)
 
+    def _top_line(self, key: str) -> int:
+        for n, raw in enumerate(self.text.splitlines(), 1):
+            if raw.lstrip().startswith(("[", "#")) and not raw.lstrip().startswith(("[" + key, "[[" + key)):
+                if raw.lstrip().startswith("["):
+                    break
+                continue
+            if re.match(rf"\s*\[*\s*[\"']?{re.escape(key)}[\"']?\s*[=\].]", raw):
+                return n
+        return 1
+
     def run(self) -> Manifest:
         for key in self.doc:
             if key not in ("scenario", "settings"):
-                self._err(1, "", f"unknown top-level key '{key}' ({did_you_mean(key, ('scenario', 'settings'))})")
+                self._err(self._top_line(key), "", f"unknown top-level key '{key}' ({_misplaced(key, 'top') or did_you_mean(key, ('scenario', 'settings'))})")
         settings = self._settings(self.doc.get("settings", {}))
         raw = self.doc.get("scenario", [])
         scenarios: list[Scenario] = []
@@ -404,7 +463,7 @@ class _Validator:
             kline = self.lines.settings_keys.get(key, line)
             where = f"settings key '{key}': "
             if key not in SETTINGS_KEYS:
-                self._err(kline, where, f"unknown key ({did_you_mean(key, SETTINGS_KEYS)})")
+                self._err(kline, where, f"unknown key ({_misplaced(key, 'settings') or did_you_mean(key, SETTINGS_KEYS)})")
                 continue
             problem = _check_setting(key, value)
             if problem:
@@ -423,7 +482,7 @@ class _Validator:
         start = len(self.errors)
         for key in raw:
             if key not in SCENARIO_KEYS:
-                self._sc_err(i, label, key, f"unknown key ({did_you_mean(key, SCENARIO_KEYS)})")
+                self._sc_err(i, label, key, f"unknown key ({_misplaced(key, 'scenario') or did_you_mean(key, SCENARIO_KEYS)})")
         if name is None:
             self._sc_err(i, "", "", "missing 'name'")
         elif not isinstance(name, str) or not NAME_RE.match(name):
@@ -486,6 +545,10 @@ class _Validator:
         for req in fields.get("requires", ()):
             if not valid_requirement(req):
                 self._sc_err(i, label, "requires", f"{req!r} is not a URL (https://host:port), host:port, or cmd:NAME")
+            else:
+                port = requirement_port(req)
+                if port is not None and not 1 <= port <= 65535:
+                    self._sc_err(i, label, "requires", f"{req!r}: port {port} does not exist; ports run from 1 to 65535")
         for pat in fields.get("paths", ()):
             problem = glob_problem(pat)
             if problem:
@@ -513,6 +576,9 @@ class _Validator:
         if not inside:
             self._sc_err(i, label, "script", f"{script!r} leaves the repository ({self.root}); keep scripts inside it")
             return
+        if not exists and full.is_dir():
+            self._sc_err(i, label, "script", f"{script!r} is a folder, not a script; name the script file inside it")
+            return
         if not exists:
             line = self.lines.key(i, "script")
             self.deferred[label] = (
@@ -528,11 +594,15 @@ class _Validator:
         for key, value in raw.items():
             k = f"expect.{key}"
             if key not in EXPECT_KEYS:
-                self._sc_err(i, label, k, f"unknown key ({did_you_mean(key, EXPECT_KEYS)})")
+                self._sc_err(i, label, k, f"unknown key ({_misplaced(key, 'expect') or did_you_mean(key, EXPECT_KEYS)})")
             elif key == "exit_code":
                 codes = value if isinstance(value, list) else [value]
                 if not codes or not all(isinstance(c, int) and not isinstance(c, bool) for c in codes):
                     self._sc_err(i, label, k, "must be an integer or a non-empty array of integers")
+                elif any(not 0 <= c <= 255 for c in codes):
+                    bad = next(c for c in codes if not 0 <= c <= 255)
+                    self._sc_err(i, label, k, f"{bad} can never be an exit code: a process exits with 0 to 255"
+                                 f"{' (a shell reports exit -1 as 255)' if bad < 0 else ''}")
                 else:
                     out[key] = tuple(codes)
             elif key == "stdout_equals":
@@ -597,6 +667,13 @@ class _Validator:
                 self._sc_err(i, label, k, f"{where}: 'exists' must be true or false")
             if "length" in check and (isinstance(check["length"], bool) or not isinstance(check["length"], int)):
                 self._sc_err(i, label, k, f"{where}: 'length' must be an integer")
+            elif "length" in check and check["length"] < 0:
+                self._sc_err(i, label, k, f"{where}: 'length' is {check['length']}, and nothing has a negative length")
+            if "equals" in check and _has_datetime(check["equals"]):
+                self._sc_err(
+                    i, label, k, f"{where}: 'equals' holds a TOML date or time, which JSON does not have, so it"
+                    " can never be equal; quote it as a string (equals = \"2026-01-02T03:04:05Z\")",
+                )
             for lk in ("contains", "not_contains", "matches"):
                 if lk not in check:
                     continue

@@ -72,6 +72,13 @@ def lint(out: Out, path: Path, root: Path, strict: bool) -> int:
     lines = LineMap(text)
     errors = [*manifest.deferred.values(), *_glob_errors(manifest, lines)]
     warnings = list(manifest.warnings)
+    if not manifest.scenarios:
+        what = "the manifest has no scenarios, so the gate guards nothing"
+        fix = "add one: smoke add NAME --owner TASK --run CMD --record"
+        if strict:
+            errors.append(f"{display}:1: {what} ({fix})")
+        else:
+            warnings.append(f"{display}:1: warning: {what} ({fix}; smoke check --strict refuses this)")
     for sc in manifest.scenarios:
         if not sc.owners and not sc.paths:
             warnings.append(
