@@ -33,8 +33,11 @@ def broken_line(manifest: Manifest, sc: Scenario | None, r: Result) -> int:
     assertion; its `script` when that could not run; else its [[scenario]]."""
     if sc is None:
         return 0
-    if r.failures:
-        return manifest.assertion_line(sc, r.failures[0].check)
+    for f in r.failures:
+        # The first broken check written in the manifest (a default exit code has no line of its own).
+        line = manifest.assertion_line(sc, f.check)
+        if line != sc.line:
+            return line
     if r.status == "error" and sc.script is not None:
         return manifest.assertion_line(sc, "script")
     return sc.line
