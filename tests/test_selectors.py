@@ -117,3 +117,15 @@ def test_fail_on_skip_names_the_skip_that_blocked_and_why_it_blocks(repo: Repo) 
     repo.manifest(MANIFEST)
     r = repo.smoke("run", "--all")
     assert r.returncode == 0 and "block because" not in r.stdout
+
+
+def test_an_empty_selection_still_writes_the_junit_report_ci_collects(repo: Repo) -> None:
+    import xml.etree.ElementTree as ET
+
+    repo.manifest(MANIFEST)
+    repo.commit("scenarios")
+    r = repo.smoke("run", "--from-ref", "HEAD", "--to-ref", "HEAD", "--junit", "reports/smoke.xml")
+    assert r.returncode == 0
+    assert "nothing to run" in r.stdout
+    suite = ET.parse(repo.path / "reports/smoke.xml").getroot().find("testsuite")
+    assert suite is not None and suite.get("tests") == "0" and not list(suite.iter("testcase"))
