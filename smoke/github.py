@@ -72,7 +72,7 @@ def error_annotations(manifest: Manifest, results: Sequence[Result], fail_on_ski
     for r in each:
         sc = by_name.get(r.name)
         line = broken_line(manifest, sc, r) if sc else 1
-        lines.append(command("error", _why(r), file=file, line=line, title=f"smoke: {r.name} {r.status.upper()}"))
+        lines.append(command("error", _why(r), file=file, line=line, title=r.name))
     rest = broken[len(each):]
     if rest:
         names = ", ".join(f"{r.name} ({r.short_reason()})" for r in rest)
@@ -85,8 +85,8 @@ def error_annotations(manifest: Manifest, results: Sequence[Result], fail_on_ski
 
 def _why(r: Result) -> str:
     if r.status == "skip":
-        return f"skipped, and skips block this run: {r.reason}"
-    parts = [r.short_reason()]
+        return f"SKIP, and skips block this run: {r.reason}"
+    parts = [f"{r.status.upper()}: {r.short_reason()}"]
     for f in r.failures:
         parts.append(f"{f.check}: {f.detail or f.summary}")
     text = "\n".join(parts).splitlines()

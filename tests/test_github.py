@@ -94,11 +94,11 @@ def test_each_broken_scenario_is_an_error_annotation_at_its_broken_assertion(rep
     errors = commands(r.stdout, "error")
     assert len(errors) == 2, r.stdout
     by_title = {props["title"]: (props, message) for props, message in errors}
-    props, message = by_title["smoke: wrong_role FAIL"]
+    props, message = by_title["wrong_role"]
     assert props["file"] == "tests/smoke/manifest.toml"
     assert int(props["line"]) == _line_of(MANIFEST, "stdout_contains", 'name = "wrong_role"')
-    assert "stdout lacks 'role=coordinator'" in message
-    props, message = by_title["smoke: bad_json FAIL"]
+    assert message.startswith("FAIL: stdout lacks 'role=coordinator'\n")
+    props, message = by_title["bad_json"]
     assert int(props["line"]) == _line_of(MANIFEST, "json", 'name = "bad_json"')
     assert "expected: 3" in message and "actual:   2" in message
     # Each command is one line: the message's newlines travel escaped.
@@ -132,7 +132,7 @@ def test_more_than_ten_broken_scenarios_stay_within_githubs_ten(repo: Repo) -> N
     props, message = errors[-1]
     assert props["title"] == "smoke: 4 more broken scenario(s)"
     assert message.startswith("4 more scenario(s) broken: ")
-    named = {p["title"].split()[1] for p, _ in errors[:-1]} | set(re.findall(r"broken_\d\d", message))
+    named = {p["title"] for p, _ in errors[:-1]} | set(re.findall(r"broken_\d\d", message))
     assert named == {f"broken_{n:02}" for n in range(13)}
 
 
@@ -150,8 +150,9 @@ def test_a_blocking_skip_and_a_missing_script_are_annotated_too(repo: Repo) -> N
     r = repo.smoke("run", "--all", "--fail-on-skip", env=GH)
     assert r.returncode == 1
     errors = {p["title"]: (p, m) for p, m in commands(r.stdout, "error")}
-    assert "endpoint: down, sorry" in errors["smoke: down SKIP"][1]
-    assert errors["smoke: lost ERROR"][0]["line"] == "8"  # its `script` key
+    assert errors["down"][1] == "SKIP, and skips block this run: endpoint: down, sorry"
+    assert errors["lost"][1].startswith("ERROR: ")
+    assert errors["lost"][0]["line"] == "8"  # its `script` key
 
 
 def test_outside_github_actions_nothing_is_a_workflow_command(repo: Repo, tmp_path: Path) -> None:
