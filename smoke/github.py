@@ -21,6 +21,7 @@ from smoke.manifest import Manifest
 from smoke.runner import Result
 
 MAX_ANNOTATIONS = 10  # error annotations GitHub shows per step
+SUMMARY_ROWS = 500  # table rows in the step summary beyond the broken ones
 MESSAGE_LINES = 20  # lines of detail in one annotation; the full output is saved and folded in the log
 STATUS_MARKS = {
     "pass": "\u2705 pass", "flaky": "\u26a0\ufe0f flaky", "skip": "\u23ed\ufe0f skip",
@@ -110,12 +111,17 @@ def summary(manifest: Manifest, results: Sequence[Result], elapsed: float, fail_
         f"### smoke-gate: {verdict} ({', '.join(parts)} in {elapsed:.2f}s)", "",
         "| scenario | status | duration | why |", "| --- | --- | --- | --- |",
     ]
-    for r in sorted(results, key=lambda r: not r.blocks(fail_on_skip)):
+    ordered = sorted(results, key=lambda r: not r.blocks(fail_on_skip))
+    # GitHub takes at most 1 MiB of summary per step: every broken scenario, then passes up to a bound.
+    shown = [r for i, r in enumerate(ordered) if i < SUMMARY_ROWS or r.blocks(fail_on_skip)]
+    for r in shown:
         sc = by_name.get(r.name)
         why = r.short_reason() if r.status not in ("pass",) else ""
         if r.blocks(fail_on_skip) and sc is not None:
             why = f"{why} ({manifest_file(manifest)}:{broken_line(manifest, sc, r)})"
         out.append(f"| {_cell(r.name)} | {STATUS_MARKS[r.status]} | {r.duration_s:.2f}s | {_cell(why)} |")
+    if len(shown) < len(ordered):
+        out.append(f"| ... | | | {len(ordered) - len(shown)} more scenario(s) that did not block; `smoke run --json` lists them |")
     return "\n".join(out) + "\n\n"
 
 

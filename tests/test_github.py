@@ -202,3 +202,19 @@ def test_a_failed_files_check_shows_the_files_tail(repo: Repo) -> None:
     assert "--- $SMOKE_SCRATCH/app.log (content, last 10 of 31 lines) ---" in r.stdout
     assert "| log line 30" in r.stdout and "| tab\\there" in r.stdout
     assert "log line 21" not in r.stdout  # only the tail
+
+
+def test_the_step_summary_stays_bounded_and_keeps_every_broken_scenario(repo: Repo, tmp_path: Path) -> None:
+    # GitHub takes at most 1 MiB of summary per step ("Adding a job summary").
+    passing = "".join(
+        f'[[scenario]]\nname = "ok_{n:03}"\nrun = "echo ok"\n[scenario.expect]\nstdout_contains = ["ok"]\n\n'
+        for n in range(503)
+    )
+    repo.manifest(passing + '[[scenario]]\nname = "zz_broken"\nrun = "echo no"\n[scenario.expect]\nstdout_contains = ["yes"]\n')
+    summary = tmp_path / "summary.md"
+    r = repo.smoke("run", "--all", "-j", "2", env={**GH, "GITHUB_STEP_SUMMARY": str(summary)})
+    assert r.returncode == 1
+    rows = [ln for ln in summary.read_text().splitlines() if ln.startswith("| ") and "---" not in ln][1:]
+    assert rows[0].startswith("| zz\\_broken | \u274c fail |")
+    assert len(rows) == 501
+    assert rows[-1] == "| ... | | | 4 more scenario(s) that did not block; `smoke run --json` lists them |"
