@@ -24,7 +24,7 @@ MARK_VAR = "SMOKE_TEST_MARK"
 def _git_env(home: Path) -> dict[str, str]:
     env = {
         k: v for k, v in os.environ.items()
-        if not k.startswith(("GIT_", "SMOKE_", "WG_", "PRE_COMMIT")) and k not in ("NO_COLOR", "FORCE_COLOR")
+        if not k.startswith(("GIT_", "SMOKE_", "WG_", "PRE_COMMIT", "GITHUB_")) and k not in ("NO_COLOR", "FORCE_COLOR")
     }
     env.update({
         "HOME": str(home),

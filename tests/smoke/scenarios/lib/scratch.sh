@@ -24,3 +24,7 @@ manifest() {
   mkdir -p tests/smoke
   cat > tests/smoke/manifest.toml
 }
+
+# A smoke run inside a scenario is not the CI job's own: under GitHub Actions
+# it must not annotate the job or write to its summary.
+unset GITHUB_ACTIONS GITHUB_STEP_SUMMARY
