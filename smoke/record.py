@@ -23,6 +23,9 @@ if TYPE_CHECKING:
     from smoke.editing import Entry
 
 WILDCARD = "[..]"
+# A recorded expectation is read and maintained by people: beyond this, assert what matters instead.
+MAX_LINES = 1000
+MAX_CHARS = 100_000
 
 _MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
 _DAY = r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*,?"
@@ -151,6 +154,13 @@ def record(path: Path, root: Path, entry: Entry, out: Out) -> tuple[Entry, dict[
             f"cannot record '{entry.name}': it printed nothing on stdout (exit {result.exit_code}), so there is"
             " nothing to assert; nothing was written",
             hint="make the command print what shows it works, or pass --contains/--matches instead of --record",
+        )
+    lines = stdout.count("\n") + (not stdout.endswith("\n"))
+    if lines > MAX_LINES or len(stdout) > MAX_CHARS:
+        raise SmokeError(
+            f"cannot record '{entry.name}': it printed {lines} lines ({len(stdout)} characters), too much to keep"
+            " as one expectation; nothing was written",
+            hint=f"print less (at most {MAX_LINES} lines), or pass --contains/--matches for what matters",
         )
     expected, kinds = normalise(stdout, root)
     if not has_stable_text(expected):
