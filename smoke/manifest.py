@@ -417,12 +417,17 @@ class _Validator:
         self._err(self.lines.key(i, key) if key else self.lines.scenario(i), f"{label}{keypart}: ", msg)
 
     def _top_line(self, key: str) -> int:
+        """The line of an unknown top-level key: its own [table] header, or an assignment before any table."""
+        name = rf"[\"']?{re.escape(key)}[\"']?"
+        header = re.compile(rf"\s*\[\[?\s*{name}\s*[\].]")
+        assignment = re.compile(rf"\s*{name}\s*[=.]")
+        in_root = True
         for n, raw in enumerate(self.text.splitlines(), 1):
-            if raw.lstrip().startswith(("[", "#")) and not raw.lstrip().startswith(("[" + key, "[[" + key)):
-                if raw.lstrip().startswith("["):
-                    break
-                continue
-            if re.match(rf"\s*\[*\s*[\"']?{re.escape(key)}[\"']?\s*[=\].]", raw):
+            if header.match(raw):
+                return n
+            if raw.lstrip().startswith("["):
+                in_root = False
+            elif in_root and assignment.match(raw):
                 return n
         return 1
 
