@@ -92,7 +92,7 @@ class Harness:
 # harnesses that do document one (Gemini CLI: 60 s).
 STOP_DEADLINE_UNKNOWN_TIMEOUT = 50.0
 
-_FAILED = "smoke-gate could not run its hook, so nothing was checked. Run 'smoke gate' in the repository and fix what it reports"
+_FAILED = "smoke-gate could not run its hook, so nothing was checked. Run smoke gate in the repository and fix what it reports"
 
 CLAUDE = Harness(
     "claude", "Claude Code", ".claude/settings.json",
