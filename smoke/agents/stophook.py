@@ -67,13 +67,15 @@ def gate(root: Path, deadline: float, limit: float) -> Verdict:
     if not selected:
         return Verdict([], "", "", f"smoke-gate: no scenario guards {scope}; nothing to run")
     names = [s.scenario.name for s in selected]
-    rerun = f"smoke gate --task {task}" if task else "smoke run " + " ".join(names)
     results, finished, stderr, code = _run(manifest.root, names, deadline)
     fail_on_skip = manifest.settings.fail_on_skip
     broken = [r["name"] for r in results if r.get("status") in BLOCKING or (fail_on_skip and r.get("status") == "skip")]
     unfinished = [n for n in names if n not in {r.get("name") for r in results}]
     if not finished:
         unfinished = unfinished or names
+    rerun = f"smoke gate --task {task}" if task else "smoke run " + " ".join(
+        [n for n in names if n in broken or n in unfinished] or names
+    )
     if code not in (0, 1, 130) and not results:
         # The run itself could not start (a bad manifest, a failing build): what it said is the reason.
         tail = "\n".join(stderr.strip().splitlines()[-15:])
