@@ -17,7 +17,7 @@ ask() {  # the hook's exit code, its decision and the first line of its reason
   python3 -c 'import json,sys; print(json.dumps({"session_id":"s1","cwd":sys.argv[1],"hook_event_name":"PreToolUse","tool_name":"Bash","tool_input":{"command":sys.argv[2]},"tool_use_id":"toolu_1"}))' "$PWD" "$1" \
     | bash -c "$hook" > "$SMOKE_SCRATCH/answer"
   printf 'hook-exit=%s ' "$?"
-  python3 -c 'import json,sys; t=open(sys.argv[1]).read().strip(); o=json.loads(t)["hookSpecificOutput"] if t else {}; print("decision=" + str(o.get("permissionDecision")), "|", o.get("permissionDecisionReason", "").splitlines()[0] if o else "")' "$SMOKE_SCRATCH/answer"
+  python3 -c 'import json,sys; t=open(sys.argv[1]).read().strip(); o=json.loads(t)["hookSpecificOutput"] if t else {}; print("decision=" + str(o.get("permissionDecision")) + (" | " + o["permissionDecisionReason"].splitlines()[0] if o else ""))' "$SMOKE_SCRATCH/answer"
 }
 ask "git add -A && git commit --no-verify -m wip"
 ask "git commit -m 'docs: why --no-verify is refused'"
