@@ -101,15 +101,16 @@ CLAUDE = Harness(
     # hookSpecificOutput.permissionDecision; exit 2 blocks with stderr, any
     # other non-zero exit is a non-blocking error (the hook fails open).
     ("Stop", "SubagentStop"), "PreToolUse",
-    # CLAUDECODE=1 is set in the shell commands Claude Code runs
-    # (code.claude.com/docs/en/env-vars; also the SPEC's own example).
-    (AgentVar("CLAUDECODE", "code.claude.com/docs/en/env-vars"),),
+    # CLAUDECODE=1 is set in every Bash child Claude Code spawns (the SPEC's own
+    # example; observed by its readers, e.g. cexll/myclaude's note that 2.1.41+
+    # refuses to start a nested session because of it). Not on the env-vars page.
+    (AgentVar("CLAUDECODE", "observed: Claude Code 2.1.41+ sets CLAUDECODE=1 in its Bash children (undocumented)"),),
     grouped=True, command_key="command", timeout_key="timeout", timeout_unit=1,
     # Command hooks default to 600 s (code.claude.com/docs/en/hooks, "timeout");
     # we write our own so the deadline below it is ours to know.
     stop_timeout=300, pretool_timeout=30, shell_tool="Bash",
     fallback_stop="exit 2", fallback_pretool="exit 2",
-    sources=("code.claude.com/docs/en/hooks", "code.claude.com/docs/en/env-vars"),
+    sources=("code.claude.com/docs/en/hooks",),
 )
 
 CODEX = Harness(
