@@ -159,6 +159,20 @@ def test_stop_gates_the_task_from_the_environment(repo: Repo) -> None:
     assert "smoke gate --task fix-login" in reason
 
 
+def test_stop_refuses_a_weakened_suite_without_naming_an_override(repo: Repo) -> None:
+    """code.claude.com/docs/en/hooks Stop input; the agent moved the scenario's paths away instead of fixing the code."""
+    _guarded(repo)
+    repo.git("checkout", "-q", "-b", "feature")
+    _break(repo)
+    repo.manifest(MANIFEST.replace('paths = ["src/**"]', 'paths = ["docs/**"]'))
+    res = _hook(repo, "claude", "Stop", claude_stop(repo))
+    reason = _block_reason("claude", res.stdout)
+    assert "the smoke suite was weakened" in reason
+    assert "path 'src/**' was removed" in reason
+    for name in ("SMOKE_ALLOW_SHRINK", "SMOKE_AGENT_OVERRIDE", "SMOKE_SKIP_SMOKE"):
+        assert name not in res.stdout + res.stderr
+
+
 # ---------------------------------------------------------------- fail closed
 
 

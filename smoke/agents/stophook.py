@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -57,13 +58,20 @@ def gate(root: Path, deadline: float, limit: float) -> Verdict:
 
     manifest = manifest_mod.load(None, cwd=root)
     task = common.current_task(manifest)
+    scope = f"task '{task}'" if task else "your change"
+    weakened = _grow_only(manifest.root, manifest.settings.base_ref, deadline)
+    if weakened is not None:
+        reason = (
+            f"smoke-gate: you are not done. The smoke gate refuses {scope}: the smoke suite was weakened since "
+            f"the work began.\n{weakened}\nRestore what was removed or loosened; fix the code, never the scenario."
+        )
+        return Verdict(["(grow-only)"], _cap(_scrub(reason)), _fingerprint(root, ["grow-only", weakened]))
     if task:
         changes = common.task_changes(manifest, task)
     else:
         changes = [*git.uncommitted_files(manifest.root), *git.branch_files(manifest.root, manifest.settings.base_ref)]
     owners = (task,) if task else ()
     selected = select(manifest.scenarios, Selector(owners=owners, changes=tuple(changes)))
-    scope = f"task '{task}'" if task else "your change"
     if not selected:
         return Verdict([], "", "", f"smoke-gate: no scenario guards {scope}; nothing to run")
     names = [s.scenario.name for s in selected]
@@ -83,7 +91,7 @@ def gate(root: Path, deadline: float, limit: float) -> Verdict:
             f"smoke-gate could not run the scenarios guarding {scope} (exit {code}); nothing passed:\n{tail}\n"
             f"Fix that, then run `{rerun}` until it passes."
         )
-        return Verdict(names, reason, _fingerprint(root, ["run-failed", tail]))
+        return Verdict(names, _scrub(reason), _fingerprint(root, ["run-failed", tail]))
     if not broken and not unfinished:
         return Verdict([], "", "", f"smoke-gate: {len(names)} scenario(s) guarding {scope} passed")
     lines = [f"smoke-gate: you are not done. The smoke gate refuses {scope}:"]
@@ -97,9 +105,36 @@ def gate(root: Path, deadline: float, limit: float) -> Verdict:
         )
     lines.append(f"Run them yourself with `{rerun}` and make it pass before you stop; "
                  "`wg done`, `git commit` and `git push` refuse while it fails.")
-    reason = _cap("\n".join(lines))
+    reason = _cap(_scrub("\n".join(lines)))
     fp = _fingerprint(root, sorted(broken) + ["unfinished:"] + sorted(unfinished))
     return Verdict(sorted(broken) + sorted(unfinished), reason, fp)
+
+
+def _grow_only(root: Path, base_ref: str, deadline: float) -> str | None:
+    """What `smoke check --grow-only` refuses against where the work began (the merge-base, else HEAD); None when nothing."""
+    found = git.merge_base(root, base_ref)
+    base = found[1] if found else ("HEAD" if git.has_head(root) else None)
+    if base is None:
+        return None
+    try:
+        res = subprocess.run(
+            [sys.executable, "-m", "smoke", "check", "--grow-only", "--base", base, "--color", "never"],
+            cwd=root, stdin=subprocess.DEVNULL, capture_output=True, text=True, errors="replace",
+            timeout=max(1.0, (deadline - time.monotonic()) / 2),
+        )
+    except subprocess.TimeoutExpired:
+        return "the grow-only check did not finish in time"
+    if res.returncode == 0:
+        return None
+    return (res.stdout + res.stderr).strip() or f"smoke check --grow-only exited {res.returncode}"
+
+
+def _scrub(text: str) -> str:
+    """`text` without any clause naming a variable that lets a gate through: an agent is never shown one."""
+    from smoke.agents.bypass import GATE_VARS
+
+    pattern = r"[^.;()\n]*\b(?:" + "|".join(sorted(GATE_VARS)) + r")\b[^.;()\n]*[.;]?"
+    return re.sub(pattern, "", text)
 
 
 def _run(root: Path, names: list[str], deadline: float) -> tuple[list[dict[str, Any]], bool, str, int]:
