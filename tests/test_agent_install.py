@@ -88,6 +88,8 @@ def test_each_harness_gets_its_documented_shape(repo: Repo) -> None:
     # gemini-cli docs/hooks/reference.md: timeout in milliseconds; BeforeTool matches run_shell_command.
     gemini = json.loads((repo.path / ".gemini/settings.json").read_text())["hooks"]
     assert gemini["AfterAgent"][0]["hooks"][0]["timeout"] == 300000
+    assert gemini["AfterAgent"][0]["hooks"][0]["name"] == "smoke-gate-AfterAgent"
+    assert "Enable Hooks System" in res.stdout
     assert gemini["BeforeTool"][0]["matcher"] == "run_shell_command"
     # cursor.com/docs/agent/hooks: version 1, {"command", "loop_limit"} at stop.
     cursor = json.loads((repo.path / ".cursor/hooks.json").read_text())

@@ -54,6 +54,7 @@ class Harness:
         fallback_stop: str,
         fallback_pretool: str,
         after_install: str = "",
+        named: bool = False,
         sources: tuple[str, ...] = (),
     ) -> None:
         self.name = name
@@ -74,6 +75,7 @@ class Harness:
         self.fallback_stop = fallback_stop  # shell text after `||`: the answer when `smoke` cannot run
         self.fallback_pretool = fallback_pretool
         self.after_install = after_install
+        self.named = named  # entries carry a "name" (Gemini CLI's /hooks enable|disable use it)
         self.sources = sources
 
     @property
@@ -173,7 +175,12 @@ GEMINI = Harness(
     grouped=True, command_key="command", timeout_key="timeout", timeout_unit=1000,
     stop_timeout=300, pretool_timeout=30, shell_tool="run_shell_command",
     fallback_stop="exit 2", fallback_pretool="exit 2",
-    sources=("google-gemini/gemini-cli docs/hooks/reference.md",),
+    # docs/hooks/index.md: hooks run only while the hooks system is enabled
+    # (/settings, "Enable Hooks System"; tools.enableHooks in settings.json);
+    # a hook's "name" is what /hooks enable|disable and hooks.disabled use.
+    after_install="check that Gemini CLI's hooks system is enabled (/settings, Advanced, \"Enable Hooks System\"); /hooks panel lists the smoke-gate hooks",
+    named=True,
+    sources=("google-gemini/gemini-cli docs/hooks/reference.md", "google-gemini/gemini-cli docs/hooks/index.md"),
 )
 
 CURSOR = Harness(

@@ -67,7 +67,9 @@ def entries(h: Harness, smoke: str) -> list[tuple[str, dict[str, Any]]]:
     found = []
     for event in h.events:
         stop = event in h.stop_events
-        hook: dict[str, Any] = {"type": "command"} if h.name != "cursor" else {}
+        hook: dict[str, Any] = {"name": f"smoke-gate-{event}"} if h.named else {}
+        if h.name != "cursor":
+            hook["type"] = "command"
         hook[h.command_key] = command(h, event, smoke)
         timeout = h.stop_timeout if stop else h.pretool_timeout
         if h.timeout_key and timeout is not None:
