@@ -143,7 +143,10 @@ COPILOT = Harness(
     # "hooks": {"agentStop": [{"type": "command", "bash": ..., "timeoutSec": N}]}},
     # default timeout 30 s; agentStop blocks with {"decision": "block", "reason"}
     # on stdout (exit 2 is only a warning there), preToolUse denies with
-    # {"permissionDecision": "deny", "permissionDecisionReason"}.
+    # {"permissionDecision": "deny", "permissionDecisionReason"}. agentStop's
+    # answer as GitHub's own SDK types it: copilot-sdk-java AgentStopHookOutput
+    # (decision "block" keeps the agent running, reason is its next instruction);
+    # its reference entry is github/docs#43876.
     ("agentStop",), "preToolUse",
     # COPILOT_CLI=1 in every command the Copilot CLI and VS Code's agent spawn:
     # observed and reported by maintainers (dynatrace-oss/dtctl#288, dotnet/sdk#54227,
@@ -159,7 +162,7 @@ COPILOT = Harness(
     fallback_stop="echo '{\"decision\": \"block\", \"reason\": \"" + _FAILED + "\"}'",
     fallback_pretool="echo '{\"permissionDecision\": \"deny\", \"permissionDecisionReason\": \"" + _FAILED + "\"}'",
     after_install="commit .github/hooks/smoke-gate.json to the default branch: the coding agent reads hooks from there",
-    sources=("docs.github.com/en/copilot/reference/hooks-configuration",),
+    sources=("docs.github.com/en/copilot/reference/hooks-configuration", "github.github.io/copilot-sdk-java AgentStopHookOutput"),
 )
 
 GEMINI = Harness(
