@@ -173,6 +173,16 @@ def test_stop_refuses_a_weakened_suite_without_naming_an_override(repo: Repo) ->
         assert name not in res.stdout + res.stderr
 
 
+def test_stop_reads_the_repository_s_own_manifest(repo: Repo, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """code.claude.com/docs/en/hooks Stop input; a manifest variable pointing at an empty manifest changes nothing."""
+    _guarded(repo)
+    _break(repo)
+    elsewhere = tmp_path / "empty.toml"
+    elsewhere.write_text("")
+    res = _hook(repo, "claude", "Stop", claude_stop(repo), env={"SMOKE_MANIFEST": str(elsewhere)})
+    assert "login_redirect" in _block_reason("claude", res.stdout)
+
+
 # ---------------------------------------------------------------- fail closed
 
 

@@ -56,7 +56,9 @@ def gate(root: Path, deadline: float, limit: float) -> Verdict:
     from smoke.selection import Selector
     from smoke.selection import select
 
-    manifest = manifest_mod.load(None, cwd=root)
+    # An agent's gate reads the repository's own manifest (SPEC, "What the gate trusts"):
+    # not one a variable points at, here or in the children below.
+    manifest = manifest_mod.load(str(root / manifest_mod.DEFAULT_REL_PATH), cwd=root)
     task = common.current_task(manifest)
     scope = f"task '{task}'" if task else "your change"
     weakened = _grow_only(manifest.root, manifest.settings.base_ref, deadline)
@@ -119,7 +121,7 @@ def _grow_only(root: Path, base_ref: str, deadline: float) -> str | None:
     try:
         res = subprocess.run(
             [sys.executable, "-m", "smoke", "check", "--grow-only", "--base", base, "--color", "never"],
-            cwd=root, stdin=subprocess.DEVNULL, capture_output=True, text=True, errors="replace",
+            cwd=root, env=_child_env(), stdin=subprocess.DEVNULL, capture_output=True, text=True, errors="replace",
             timeout=max(1.0, (deadline - time.monotonic()) / 2),
         )
     except subprocess.TimeoutExpired:
@@ -127,6 +129,11 @@ def _grow_only(root: Path, base_ref: str, deadline: float) -> str | None:
     if res.returncode == 0:
         return None
     return (res.stdout + res.stderr).strip() or f"smoke check --grow-only exited {res.returncode}"
+
+
+def _child_env() -> dict[str, str]:
+    """The hook's environment for its `smoke` children, without the variables that point at another manifest."""
+    return {k: v for k, v in os.environ.items() if k not in ("SMOKE_MANIFEST", "WG_SMOKE_MANIFEST")}
 
 
 def _scrub(text: str) -> str:
@@ -143,7 +150,7 @@ def _run(root: Path, names: list[str], deadline: float) -> tuple[list[dict[str, 
     budget = deadline - time.monotonic()
     grace = min(10.0, max(0.5, budget * 0.25))
     child = subprocess.Popen(
-        command, cwd=root, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        command, cwd=root, env=_child_env(), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         text=True, errors="replace", start_new_session=True,
     )
     finished = True
