@@ -102,6 +102,11 @@ WAYS_ROUND = [
     "git commit \"--no-verify\" -m x",
     "git commit $'--no-verify' -m x",
     "/usr/bin/git commit -n -m x",
+    "$(command -v git) commit -n -m x",
+    "exec -a g git push --no-verify",
+    "echo '{\"disableAllHooks\": true}' > .claude/settings.local.json",
+    "printf '[features]\\nhooks = false\\n' >> .codex/config.toml",
+    "echo '{\"disableAllHooks\": true}' > ~/.claude/settings.json",
 ]
 
 LOOK_ALIKES = [
@@ -151,13 +156,28 @@ LOOK_ALIKES = [
     "npm test 2>&1 | tail -20",
     "echo done > /tmp/out.txt",
     "git merge -m \"$MSG\" feature",
+    "rm -f .git/index.lock",
+    "cat > tests/smoke/scenarios/new_login.sh <<'EOF'\n#!/bin/sh\ncurl -si localhost/login\nEOF",
+    "echo '{}' > .claude/notes.json",
 ]
 
 
+@pytest.fixture
+def root(tmp_path: Path) -> Path:
+    """A real repository with a manifest and scenarios that git tracks: whether it does decides some answers."""
+    import subprocess
+
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    for rel in ("tests/smoke/manifest.toml", "tests/smoke/scenarios/a.sh", "tests/smoke/scenarios/check.sh"):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text("# tracked\n")
+    subprocess.run(["git", "-C", str(tmp_path), "add", "tests"], check=True)
+    return tmp_path
+
+
 @pytest.mark.parametrize("command", WAYS_ROUND)
-def test_way_round_is_denied(command: str, tmp_path: Path) -> None:
-    (tmp_path / ".git").mkdir()
-    denial = bypass.check(command, cwd=str(tmp_path))
+def test_way_round_is_denied(command: str, root: Path) -> None:
+    denial = bypass.check(command, cwd=str(root))
     assert denial is not None, f"not denied: {command!r}"
     text = denial.message(command)
     assert "smoke-gate refused this command" in text and "Instead:" in text
@@ -167,14 +187,26 @@ def test_way_round_is_denied(command: str, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("command", LOOK_ALIKES)
-def test_look_alike_is_allowed(command: str, tmp_path: Path) -> None:
-    (tmp_path / ".git").mkdir()
-    denial = bypass.check(command, cwd=str(tmp_path))
+def test_look_alike_is_allowed(command: str, root: Path) -> None:
+    denial = bypass.check(command, cwd=str(root))
     assert denial is None, f"denied: {command!r}: {denial.reason if denial else ''}"
 
 
 def test_corpus_is_large_enough() -> None:
     assert len(WAYS_ROUND) >= 30 and len(LOOK_ALIKES) >= 20
+
+
+def test_a_tracked_scenario_cannot_be_overwritten_but_a_new_one_can_be_written(tmp_path: Path) -> None:
+    import subprocess
+
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    script = tmp_path / "tests" / "smoke" / "scenarios" / "login.sh"
+    script.parent.mkdir(parents=True)
+    script.write_text("curl -si localhost/login\n")
+    assert bypass.check("echo 'exit 0' > tests/smoke/scenarios/login.sh", cwd=str(tmp_path)) is None  # untracked
+    subprocess.run(["git", "-C", str(tmp_path), "add", "tests"], check=True)
+    assert bypass.check("echo 'exit 0' > tests/smoke/scenarios/login.sh", cwd=str(tmp_path)) is not None
+    assert bypass.check("rm tests/smoke/scenarios/login.sh", cwd=str(tmp_path)) is not None
 
 
 def test_paths_are_judged_from_the_command_s_folder(tmp_path: Path) -> None:

@@ -54,7 +54,7 @@ WRAPPER_VALUES = {
     "sudo": {"-u", "-g", "-C", "-D", "-h", "-p", "-r", "-t", "-U"}, "doas": {"-u", "-C"},
     "nice": {"-n"}, "ionice": {"-c", "-n", "-p"}, "timeout": {"-s", "-k", "--signal", "--kill-after"},
     "xargs": {"-I", "-L", "-n", "-P", "-s", "-d", "-E", "-a"}, "stdbuf": {"-i", "-o", "-e"},
-    "flock": {"-w", "-E", "-c"}, "watch": {"-n", "-d"},
+    "flock": {"-w", "-E", "-c"}, "watch": {"-n", "-d"}, "exec": {"-a"},
 }
 
 # What the gate reads, relative to the repository's top level.
@@ -64,6 +64,19 @@ PROTECTED = (
     ("tests/smoke", "the smoke manifest and its scenarios"),
     (".pre-commit-config.yaml", "the pre-commit configuration"),
     *((h.config, f"the {h.title} hooks") for h in HARNESSES.values()),
+    # Settings that can switch every hook off: Claude Code's disableAllHooks
+    # (code.claude.com/docs/en/hooks), Codex's [features] hooks = false
+    # (developers.openai.com/codex/hooks).
+    (".claude/settings.local.json", "the Claude Code hooks"),
+    (".codex/config.toml", "the OpenAI Codex CLI hooks"),
+)
+# The same settings in the home folder switch the hooks off for every project.
+HOME_PROTECTED = (
+    ("~/.claude/settings.json", "the Claude Code hooks"),
+    ("~/.codex/config.toml", "the OpenAI Codex CLI hooks"),
+    ("~/.codex/hooks.json", "the OpenAI Codex CLI hooks"),
+    ("~/.gemini/settings.json", "the Gemini CLI hooks"),
+    ("~/.cursor/hooks.json", "the Cursor hooks"),
 )
 
 MANIFEST = "tests/smoke/manifest.toml"
@@ -143,7 +156,11 @@ class _Checker:
         while words:
             name = words[0].value(known)
             if name is None:
-                return None  # a command named at run time: whatever it is, it is not one we know
+                # A command named at run time (`$(which git) commit -n`): judged as git when it reads like git.
+                second = words[1].value(known) if len(words) > 1 else None
+                if second in HOOK_RUNNERS or second in ("commit-tree", "config"):
+                    return self.git(words[1:], known)
+                return None
             base = posixpath.basename(name)
             if base in RESERVED:
                 words = words[1:]
@@ -388,11 +405,20 @@ class _Checker:
         """A denial when `path` (a glob too) is or holds what the gate reads."""
         rel = self._relative(path)
         if rel is None:
+            full = posixpath.normpath(posixpath.join(self.cwd, os.path.expanduser(path)))
+            for home, label in HOME_PROTECTED:
+                if full == posixpath.normpath(os.path.expanduser(home)):
+                    return Denial(
+                        f"it would change or remove {label} ({path}), which can switch them off",
+                        "leave the harness's settings as they are; ask the person you work for to change them",
+                    )
             return None
         for prot, label in PROTECTED:
             hit, above = _touches(rel, prot)
             if appending and hit and rel == MANIFEST:
                 continue  # adding to the manifest is what grow-only allows
+            if hit and prot == "tests/smoke" and not above and self._new(rel):
+                continue  # a scenario file git does not know yet: being written, not weakened
             if hit or (above and ancestors):
                 return Denial(
                     f"it would remove, move, overwrite or disable {label} ({path})",
@@ -400,6 +426,20 @@ class _Checker:
                     "and add scenarios with 'smoke add'",
                 )
         return None
+
+    def _new(self, rel: str) -> bool:
+        """Whether `rel` (no glob) is a file git does not track: new work, such as a script `smoke add` scaffolded."""
+        if any(ch in rel for ch in "*?[") or rel == MANIFEST:
+            return False
+        import subprocess
+
+        try:
+            out = subprocess.run(
+                ["git", "ls-files", "-z", "--", rel], cwd=self.root, capture_output=True, timeout=10,
+            )
+        except (OSError, subprocess.TimeoutExpired):
+            return False
+        return out.returncode == 0 and not out.stdout and not os.path.isdir(posixpath.join(self.root, rel))
 
     def _relative(self, path: str) -> str | None:
         """`path` (globs kept) relative to the repository's top level; None when it lies outside."""
