@@ -167,6 +167,8 @@ def _args_install(p: argparse.ArgumentParser) -> None:
     p.add_argument("--force", action="store_true", help="replace foreign hooks (a backup is kept)")
     p.add_argument("--agent", action="append", default=[], metavar="HARNESS", choices=AGENT_HARNESSES,
                    help=f"also merge smoke-gate's hooks into an agent harness's project configuration (repeatable): {', '.join(AGENT_HARNESSES)}")
+    p.add_argument("--agent-timeout", type=_positive_float, metavar="S",
+                   help="seconds the harness gives the stop hook (written where it has a field); the hook answers before then")
 
 
 def _args_agent_hook(p: argparse.ArgumentParser) -> None:

@@ -98,6 +98,17 @@ def test_each_harness_gets_its_documented_shape(repo: Repo) -> None:
     assert "cannot refuse" in res.stdout
 
 
+def test_agent_timeout_sets_the_hook_s_timeout_and_an_earlier_deadline(repo: Repo) -> None:
+    """code.claude.com/docs/en/hooks "timeout" (seconds); gemini-cli docs/hooks/reference.md "timeout" (milliseconds)."""
+    res = repo.smoke("install", "--agent", "claude", "--agent", "gemini", "--agent-timeout", "60")
+    assert res.returncode == 0, res.stderr
+    stop = json.loads((repo.path / ".claude/settings.json").read_text())["hooks"]["Stop"][0]["hooks"][0]
+    assert stop["timeout"] == 60 and "--deadline 54 " in stop["command"]
+    after = json.loads((repo.path / ".gemini/settings.json").read_text())["hooks"]["AfterAgent"][0]["hooks"][0]
+    assert after["timeout"] == 60000 and "--deadline 54 " in after["command"]
+    assert repo.smoke("install", "--agent-timeout", "60").returncode == 2
+
+
 def test_bad_json_is_refused_with_its_line_and_left_alone(repo: Repo) -> None:
     bad = '{\n  "hooks": {\n    "Stop": [,]\n  }\n}\n'
     path = repo.write(".claude/settings.json", bad)

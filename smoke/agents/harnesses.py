@@ -82,11 +82,12 @@ class Harness:
     def events(self) -> tuple[str, ...]:
         return (*self.stop_events, self.pretool_event)
 
-    def deadline(self) -> float:
-        """Seconds the stop hook may use: below the timeout written (or assumed) for it."""
-        if self.stop_timeout is None:
+    def deadline(self, timeout: float | None = None) -> float:
+        """Seconds the stop hook may use: below `timeout` (default: the one written, or assumed, for it)."""
+        timeout = self.stop_timeout if timeout is None else timeout
+        if timeout is None:
             return STOP_DEADLINE_UNKNOWN_TIMEOUT
-        return float(self.stop_timeout - max(5, self.stop_timeout // 10))
+        return max(1.0, float(timeout - max(5, int(timeout) // 10)))
 
 
 # When a harness has no timeout field we could verify, the stop hook answers

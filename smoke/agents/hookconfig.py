@@ -56,24 +56,27 @@ def smoke_command() -> tuple[str, str | None]:
     return "smoke", "'smoke' is not on PATH here: the hooks refuse every stop until it is"
 
 
-def command(h: Harness, event: str, smoke: str, tries: int = DEFAULT_TRIES) -> str:
+def command(h: Harness, event: str, smoke: str, timeout: float | None = None, tries: int = DEFAULT_TRIES) -> str:
     if event in h.stop_events:
-        return f"{smoke} agent-hook {h.name} {event} --deadline {h.deadline():g} --tries {tries} || {h.fallback_stop}"
+        return f"{smoke} agent-hook {h.name} {event} --deadline {h.deadline(timeout):g} --tries {tries} || {h.fallback_stop}"
     return f"{smoke} agent-hook {h.name} {event} || {h.fallback_pretool}"
 
 
-def entries(h: Harness, smoke: str) -> list[tuple[str, dict[str, Any]]]:
-    """(event, the element to add to hooks[event]) for every event smoke-gate hooks."""
+def entries(h: Harness, smoke: str, stop_timeout: float | None = None) -> list[tuple[str, dict[str, Any]]]:
+    """(event, the element to add to hooks[event]) for every event smoke-gate hooks.
+
+    `stop_timeout` (seconds) replaces the stop hook's default timeout; the hook answers before it.
+    """
     found = []
     for event in h.events:
         stop = event in h.stop_events
         hook: dict[str, Any] = {"name": f"smoke-gate-{event}"} if h.named else {}
         if h.name != "cursor":
             hook["type"] = "command"
-        hook[h.command_key] = command(h, event, smoke)
-        timeout = h.stop_timeout if stop else h.pretool_timeout
+        hook[h.command_key] = command(h, event, smoke, stop_timeout)
+        timeout = (stop_timeout or h.stop_timeout) if stop else h.pretool_timeout
         if h.timeout_key and timeout is not None:
-            hook[h.timeout_key] = timeout * h.timeout_unit
+            hook[h.timeout_key] = int(timeout * h.timeout_unit)
         if stop:
             hook.update(h.stop_extra)
         if h.grouped:
@@ -87,9 +90,11 @@ def entries(h: Harness, smoke: str) -> list[tuple[str, dict[str, Any]]]:
     return found
 
 
-def merge(h: Harness, text: str | None, smoke: str, display: str) -> tuple[str, list[str]]:
+def merge(
+    h: Harness, text: str | None, smoke: str, display: str, stop_timeout: float | None = None,
+) -> tuple[str, list[str]]:
     """The configuration with smoke-gate's entries merged in, and the events that were added."""
-    wanted = entries(h, smoke)
+    wanted = entries(h, smoke, stop_timeout)
     if text is None or not text.strip():
         doc: dict[str, Any] = dict(h.root)
         doc["hooks"] = {event: [entry] for event, entry in wanted}
@@ -128,7 +133,7 @@ def merge(h: Harness, text: str | None, smoke: str, display: str) -> tuple[str, 
     return text, added
 
 
-def plan(h: Harness, root: Path) -> Planned:
+def plan(h: Harness, root: Path, stop_timeout: float | None = None) -> Planned:
     """`h`'s hooks merged into its configuration under `root`, not yet written; a second install changes nothing."""
     path = root / h.config
     display = h.config
@@ -142,7 +147,7 @@ def plan(h: Harness, root: Path) -> Planned:
     except OSError as e:
         raise SmokeError(f"cannot read {display}: {e.strerror or e}") from None
     smoke, note = smoke_command()
-    new, added = merge(h, text, smoke, display)
+    new, added = merge(h, text, smoke, display, stop_timeout)
     notes = [note] if note and added else []
     if added and h.after_install:
         notes.append(h.after_install)
