@@ -247,6 +247,31 @@ def test_stop_answers_before_its_deadline_blocking_on_what_did_not_finish(repo: 
     assert elapsed < 12, elapsed
 
 
+def test_a_hook_killed_by_its_harness_leaves_no_scenario_running(repo: Repo) -> None:
+    """A harness ends a hook past its timeout (code.claude.com/docs/en/hooks "timeout"); nothing it started survives.
+
+    The process_mark fixture fails the test if any process of it is left.
+    """
+    import signal
+    import subprocess
+
+    from conftest import SMOKE
+
+    _guarded(repo, MANIFEST.replace('run = "cat src/login.txt"', 'run = "sleep 60; cat src/login.txt"'))
+    _break(repo)
+    hook = subprocess.Popen([SMOKE, "agent-hook", "claude", "Stop", "--deadline", "120"], cwd=repo.path, env=repo.env,
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert hook.stdin is not None
+    hook.stdin.write(json.dumps(claude_stop(repo)))
+    hook.stdin.close()
+    time.sleep(3)  # the scenario is running by now
+    hook.send_signal(signal.SIGKILL)
+    hook.wait(timeout=30)
+    for stream in (hook.stdout, hook.stderr):
+        assert stream is not None
+        stream.close()
+
+
 # ---------------------------------------------------------------- the loop rule
 
 

@@ -151,7 +151,7 @@ def _run(root: Path, names: list[str], deadline: float) -> tuple[list[dict[str, 
     grace = min(10.0, max(0.5, budget * 0.25))
     child = subprocess.Popen(
         command, cwd=root, env=_child_env(), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        text=True, errors="replace", start_new_session=True,
+        text=True, errors="replace", start_new_session=True, preexec_fn=_term_with_parent,
     )
     finished = True
     try:
@@ -166,8 +166,13 @@ def _run(root: Path, names: list[str], deadline: float) -> tuple[list[dict[str, 
             os.killpg(child.pid, signal.SIGKILL)
             out, err = child.communicate()
     except BaseException:
-        child.kill()
-        child.wait()
+        # The hook itself is being stopped: the run still ends its scenarios' trees on TERM.
+        child.send_signal(signal.SIGTERM)
+        try:
+            child.communicate(timeout=grace)
+        except subprocess.TimeoutExpired:
+            os.killpg(child.pid, signal.SIGKILL)
+            child.communicate()
         raise
     results: list[dict[str, Any]] = []
     try:
@@ -176,6 +181,16 @@ def _run(root: Path, names: list[str], deadline: float) -> tuple[list[dict[str, 
     except ValueError:
         pass
     return results, finished and child.returncode in (0, 1), err, child.returncode
+
+
+def _term_with_parent() -> None:
+    """In the child: TERM when the hook dies (a harness that kills its hook by timeout kills only the hook)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG (Linux)
+    except (OSError, AttributeError):
+        pass
 
 
 def _blocks(report: str, names: set[str]) -> list[str]:
