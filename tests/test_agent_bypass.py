@@ -85,6 +85,7 @@ WAYS_ROUND = [
     # the same, inside other commands
     "bash -c 'git commit --no-verify -m x'",
     "sh -lc \"cd sub && git push --no-verify\"",
+    "bash -o pipefail -c 'git commit -n -m x | cat'",
     "(cd sub; git commit -n -m x)",
     "echo ok && git commit --no-verify -m x",
     "make test; git push --no-verify",

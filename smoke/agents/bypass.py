@@ -240,19 +240,25 @@ class _Checker:
 
     def shell(self, args: list[Word], known: dict[str, str], depth: int) -> Denial | None:
         """sh -c SCRIPT (options may be clustered: -lc, -ec): the script is judged as a line of its own."""
-        for i, a in enumerate(args):
-            v = a.value(known)
+        i = 0
+        while i < len(args):
+            v = args[i].value(known)
             if v is None:
                 return Denial("smoke-gate cannot tell what this shell runs (its script is built at run time)", "write the command out plainly")
-            if v == "--" or not v.startswith("-") or v.startswith("--"):
-                if v.startswith("--") and v != "--":
-                    continue
+            if v in ("-o", "+o", "-O", "+O"):
+                i += 2  # a named option and its name
+                continue
+            if v.startswith("--") and v != "--":
+                i += 1
+                continue
+            if v == "--" or not v.startswith(("-", "+")):
                 return None  # a script file, or standard input: not a line we can see
             if "c" in v[1:]:
                 script = args[i + 1].value(known) if i + 1 < len(args) else ""
                 if script is None:
                     return Denial("smoke-gate cannot tell what this shell runs (its script is built at run time)", "write the command out plainly")
                 return self.script(script, dict(known), depth + 1)
+            i += 1
         return None
 
     # ------------------------------------------------------------ git
