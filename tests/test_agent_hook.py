@@ -244,7 +244,7 @@ def test_stop_answers_before_its_deadline_blocking_on_what_did_not_finish(repo: 
     assert "did not finish within this hook's 6 s" in reason and "slow_login" in reason
     assert "count as not passed: slow_login." in reason  # the fast one finished and passed
     assert "smoke run slow_login`" in reason
-    assert elapsed < 12, elapsed
+    assert elapsed < 20, elapsed  # the scenario sleeps 60 s; the hook answers at its deadline
 
 
 def test_a_hook_killed_by_its_harness_leaves_no_scenario_running(repo: Repo) -> None:
