@@ -100,6 +100,15 @@ def _block_reason(harness: str, stdout: str) -> str:
     return str(answer["reason"])
 
 
+# The document each input shape (and each expected answer) comes from.
+SOURCES = {
+    "claude": "code.claude.com/docs/en/hooks",
+    "codex": "openai/codex codex-rs/hooks/schema/generated/ (stop/pre-tool-use command input and output)",
+    "copilot": "docs.github.com/en/copilot/reference/hooks-configuration; copilot-sdk-java AgentStopHookOutput",
+    "gemini": "google-gemini/gemini-cli docs/hooks/reference.md",
+    "cursor": "cursor.com/docs/agent/hooks (as quoted by eqtylab cupcake and CorridorSecurity/hookshot)",
+}
+
 STOPS = [
     ("claude", "Stop", claude_stop),
     ("claude", "SubagentStop", lambda r: claude_stop(r, "SubagentStop")),
@@ -112,10 +121,11 @@ STOPS = [
 
 @pytest.mark.parametrize(("harness", "event", "payload"), STOPS, ids=[f"{h}-{e}" for h, e, _ in STOPS])
 def test_stop_is_refused_naming_the_broken_scenario(repo: Repo, harness: str, event: str, payload) -> None:  # type: ignore[no-untyped-def]
+    """Each harness's documented stop input (SOURCES[harness]); its own refusal back."""
     _guarded(repo)
     _break(repo)
     res = _hook(repo, harness, event, payload(repo))
-    assert res.returncode == 0, res.stderr
+    assert res.returncode == 0, f"{SOURCES[harness]}: {res.stderr}"
     reason = _block_reason(harness, res.stdout)
     assert "you are not done" in reason
     assert "login_redirect" in reason
@@ -128,6 +138,7 @@ def test_stop_is_refused_naming_the_broken_scenario(repo: Repo, harness: str, ev
 
 @pytest.mark.parametrize(("harness", "event", "payload"), STOPS, ids=[f"{h}-{e}" for h, e, _ in STOPS])
 def test_stop_passes_a_clean_tree(repo: Repo, harness: str, event: str, payload) -> None:  # type: ignore[no-untyped-def]
+    """Each harness's documented stop input (SOURCES[harness]); no refusal when the guarding scenario passes."""
     _guarded(repo)
     repo.write("src/login.txt", "Location: /home\nX-Extra: 1\n")  # a change the scenario guards, still passing
     res = _hook(repo, harness, event, payload(repo))
@@ -368,6 +379,8 @@ PRETOOLS = [
 
 @pytest.mark.parametrize(("harness", "event", "payload"), PRETOOLS, ids=[h for h, _, _ in PRETOOLS])
 def test_pretool_denies_a_way_round_and_allows_a_look_alike(repo: Repo, harness: str, event: str, payload) -> None:  # type: ignore[no-untyped-def]
+    """Each harness's documented pre-tool input (SOURCES[harness]); its own denial back, and silence or allow."""
+    assert harness in SOURCES
     res = _hook(repo, harness, event, payload(repo, "git add -A && git commit --no-verify -m 'fix'"))
     assert res.returncode == 0, res.stderr
     reason = _denied(harness, res.stdout)
