@@ -97,13 +97,10 @@ class Denial:
         self.reason = reason
         self.instead = instead
 
-    def message(self, command: str) -> str:
-        shown = command if len(command) <= 200 else command[:200] + "..."
-        return (
-            f"smoke-gate refused this command: {self.reason}.\n"
-            f"  command: {shown}\n"
-            f"Instead: {self.instead}."
-        )
+    def message(self) -> str:
+        # The command is not echoed: it may spell out a variable or flag, and no
+        # message shown to an agent names one (the agent knows what it ran).
+        return f"smoke-gate refused this command: {self.reason}.\nInstead: {self.instead}."
 
 
 def check(script: str, *, cwd: str | None = None, root: str | None = None) -> Denial | None:
@@ -190,7 +187,7 @@ class _Checker:
                 else:
                     var = w.split("=", 1)[1] if w.startswith("--unset=") else w[2:]
                 if var is None or var in _agent_vars():
-                    return _unset_agent(f"it clears {var or 'a variable'}, which says an agent is running")
+                    return _unset_agent("it clears a variable that says an agent is running")
                 i += 1
                 continue
             if w in ("-S", "--split-string") or w.startswith("--split-string="):
@@ -367,14 +364,14 @@ class _Checker:
             for a in args:
                 v = a.value(known)
                 if v is not None and v in _agent_vars():
-                    return _unset_agent(f"it clears {v}, which says an agent is running")
+                    return _unset_agent("it clears a variable that says an agent is running")
             return None
         if base in ("export", "declare", "typeset", "readonly", "local"):
             values = [a.value(known) for a in args]
             if base == "export" and "-n" in values:
                 for v in values:
                     if v in _agent_vars():
-                        return _unset_agent(f"it stops passing {v} on, which says an agent is running")
+                        return _unset_agent("it stops passing on a variable that says an agent is running")
             for a in args:
                 assign = shellwords._assignment(a)
                 if assign is None:
@@ -518,7 +515,7 @@ def _assignment(name: str, value: Word, known: dict[str, str]) -> Denial | None:
     if name.startswith(GIT_CONFIG_VARS):
         return Denial("it hands git configuration through the environment, which could move git's hooks", _HOOKS_INSTEAD)
     if name in _agent_vars() and not v:
-        return _unset_agent(f"it clears {name}, which says an agent is running")
+        return _unset_agent("it clears a variable that says an agent is running")
     if name == "SKIP":
         if v is None:
             return Denial("smoke-gate cannot tell which pre-commit hooks this skips (the list is built at run time)", _HOOKS_INSTEAD)

@@ -99,7 +99,7 @@ def _pretool(h: Harness, data: dict[str, Any]) -> Answer:
     if denial is None:
         return protocol.allow(h)
     _audit(cwd, h, command)
-    return protocol.deny(h, denial.message(command))
+    return protocol.deny(h, denial.message())
 
 
 def _root(h: Harness, data: dict[str, Any]) -> Path | None:
