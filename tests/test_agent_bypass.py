@@ -210,6 +210,14 @@ def test_a_tracked_scenario_cannot_be_overwritten_but_a_new_one_can_be_written(t
     assert bypass.check("rm tests/smoke/scenarios/login.sh", cwd=str(tmp_path)) is not None
 
 
+def test_hooks_moved_by_core_hooks_path_are_protected_too(root: Path) -> None:
+    import subprocess
+
+    subprocess.run(["git", "-C", str(root), "config", "core.hooksPath", ".githooks"], check=True)
+    assert bypass.check("rm .githooks/pre-commit", cwd=str(root)) is not None
+    assert bypass.check("rm .githooks.bak", cwd=str(root)) is None
+
+
 def test_paths_are_judged_from_the_command_s_folder(tmp_path: Path) -> None:
     (tmp_path / ".git").mkdir()
     sub = tmp_path / "tests"

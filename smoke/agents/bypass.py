@@ -112,6 +112,24 @@ class _Checker:
     def __init__(self, cwd: str, root: str | None) -> None:
         self.cwd = cwd
         self.root = root or _toplevel(cwd) or cwd
+        self._protected: list[tuple[str, str]] | None = None
+
+    def protected(self) -> list[tuple[str, str]]:
+        """PROTECTED, plus the folder git runs hooks from when core.hooksPath moves it inside the repository."""
+        if self._protected is None:
+            self._protected = list(PROTECTED)
+            import subprocess
+
+            try:
+                out = subprocess.run(
+                    ["git", "rev-parse", "--git-path", "hooks"], cwd=self.root, capture_output=True, text=True, timeout=10,
+                ).stdout.strip()
+            except (OSError, subprocess.TimeoutExpired):
+                out = ""
+            rel = self._relative(out) if out else None
+            if rel and rel != "." and all(rel != p for p, _ in self._protected):
+                self._protected.append((rel, "the git hooks"))
+        return self._protected
 
     def script(self, text: str, known: dict[str, str], depth: int = 0) -> Denial | None:
         if depth > 8:
@@ -416,7 +434,7 @@ class _Checker:
                         "leave the harness's settings as they are; ask the person you work for to change them",
                     )
             return None
-        for prot, label in PROTECTED:
+        for prot, label in self.protected():
             hit, above = _touches(rel, prot)
             if appending and hit and rel == MANIFEST:
                 continue  # adding to the manifest is what grow-only allows
