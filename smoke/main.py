@@ -14,6 +14,8 @@ from smoke import __version__
 EXIT_REFUSED = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
+# As smoke/agents/harnesses.py names them; spelled out so that parsing the command line imports nothing more.
+AGENT_HARNESSES = ("claude", "codex", "copilot", "gemini", "cursor")
 
 
 class _Formatter(argparse.RawDescriptionHelpFormatter):
@@ -170,7 +172,19 @@ def _args_install(p: argparse.ArgumentParser) -> None:
     _common(p)
     p.add_argument("--wg-shim", metavar="DIR", help="also install the 'wg' shim into DIR (put DIR first on PATH)")
     p.add_argument("--force", action="store_true", help="replace foreign hooks (a backup is kept)")
+    p.add_argument("--agent", action="append", default=[], metavar="HARNESS", choices=AGENT_HARNESSES,
+                   help=f"also merge smoke-gate's hooks into an agent harness's project configuration (repeatable): {', '.join(AGENT_HARNESSES)}")
+    p.add_argument("--agent-timeout", type=_positive_float, metavar="S",
+                   help="seconds the harness gives the stop hook (written where it has a field); the hook answers before then")
 
+
+def _args_agent_hook(p: argparse.ArgumentParser) -> None:
+    p.add_argument("harness", choices=AGENT_HARNESSES, help="the harness running the hook")
+    p.add_argument("event", help="the harness's event, as it names it (Stop, PreToolUse, agentStop, AfterAgent, stop, ...)")
+    p.add_argument("--deadline", type=_positive_float, default=50.0, metavar="S",
+                   help="answer a stop within S seconds, below the harness's hook timeout (default: 50)")
+    p.add_argument("--tries", type=_positive_int, default=3, metavar="N",
+                   help="refuse a stop N times on the same unchanged failure, then let the agent stop, loudly (default: 3)")
 
 
 COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] = {
@@ -181,7 +195,8 @@ COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] = {
     "check": ("validate the manifest", _args_check),
     "prove": ("show a scenario fails on the bad ref and passes on the good one", _args_prove),
     "init": ("create a manifest, helpers and agent instructions", _args_init),
-    "install": ("install native git hooks (and the wg shim)", _args_install),
+    "install": ("install native git hooks (and the wg shim, and agent harness hooks)", _args_install),
+    "agent-hook": ("what agent harness hooks run: reads the harness's JSON, answers in its protocol", _args_agent_hook),
 }
 
 
@@ -287,7 +302,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from smoke.errors import SmokeError
 
     try:
-        module = importlib.import_module(f"smoke.commands.{args.command}")
+        module = importlib.import_module(f"smoke.commands.{args.command.replace('-', '_')}")
         return int(module.cmd(args))
     except SmokeError as e:
         sys.stderr.write(f"smoke {args.command}: error: {e}\n")

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from smoke.agents.harnesses import AGENT_VARS
+
 BIN_DIR = Path(sys.executable).parent
 SMOKE = str(BIN_DIR / "smoke") if (BIN_DIR / "smoke").exists() else (shutil.which("smoke") or "smoke")
 MARK_VAR = "SMOKE_TEST_MARK"
@@ -25,6 +27,7 @@ def _git_env(home: Path) -> dict[str, str]:
     env = {
         k: v for k, v in os.environ.items()
         if not k.startswith(("GIT_", "SMOKE_", "WG_", "PRE_COMMIT", "GITHUB_")) and k not in ("NO_COLOR", "FORCE_COLOR")
+        and k not in AGENT_VARS  # a test run inside an agent harness must not make every test an agent's
     }
     env.update({
         "HOME": str(home),

@@ -46,7 +46,7 @@ def cmd(args: argparse.Namespace) -> int:
     block = _template("agents_block.md").replace("{{manifest}}", _rel(manifest, root))
     for path in _agent_files(root):
         _show(out, _update_block(path, block), path, root, block=True)
-    _next_steps(out, args.preset)
+    _next_steps(out, args.preset, root)
     return 0
 
 
@@ -217,7 +217,15 @@ def _show(out: Out, action: str, path: Path, root: Path, *, block: bool = False)
     out.line(f"  {out.paint(f'{action:<10}', kind)} {_rel(path, root)}" + (f" ({why})" if why else ""))
 
 
-def _next_steps(out: Out, preset: str) -> None:
+def _agent_step(root: Path) -> str:
+    """`smoke install --agent ...` for the harnesses this repository already has configuration for."""
+    from smoke.agents.harnesses import HARNESSES
+
+    present = [h.name for h in HARNESSES.values() if (root / h.config).parent.exists()]
+    return "smoke install " + " ".join(f"--agent {name}" for name in present or ["claude"])
+
+
+def _next_steps(out: Out, preset: str, root: Path) -> None:
     steps = [
         ("smoke run --all", "run every scenario now"),
         ("smoke check --strict", "validate the manifest"),
@@ -225,7 +233,9 @@ def _next_steps(out: Out, preset: str) -> None:
     ]
     if preset == "workgraph":
         steps.append(("smoke install --wg-shim DIR", "gate 'wg done' (put DIR first on PATH)"))
+    steps.append((_agent_step(root), "refuse an agent's stop while a scenario fails (docs/agents.md)"))
     steps.append(("smoke add NAME --owner TASK", "append a scenario (--regression-of BAD to prove it)"))
     out.line("next:")
+    width = max(30, *(len(c) for c, _ in steps))
     for command, why in steps:
-        out.line(f"  {command:<30} {why}")
+        out.line(f"  {command:<{width}} {why}")
