@@ -237,6 +237,11 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "install": (
         "smoke install                        # pre-commit and pre-push hooks in this repository",
         "smoke install --wg-shim ~/.local/bin # also gate 'wg done'",
+        "smoke install --agent claude --agent codex   # refuse an agent's stop while a scenario fails",
+    ),
+    "agent-hook": (
+        "echo '{\"hook_event_name\": \"Stop\"}' | smoke agent-hook claude Stop   # what Claude Code's Stop hook runs",
+        "smoke agent-hook copilot agentStop --deadline 25   # answer within Copilot's 30 s",
     ),
 }
 

@@ -129,7 +129,7 @@ def test_stop_is_refused_naming_the_broken_scenario(repo: Repo, harness: str, ev
     reason = _block_reason(harness, res.stdout)
     assert "you are not done" in reason
     assert "login_redirect" in reason
-    assert "tests/smoke/manifest.toml:1" in reason  # the manifest line
+    assert "tests/smoke/manifest.toml:6" in reason  # the line of the broken assertion
     assert "stdout_contains: expected stdout to contain: Location: /home" in reason  # the failed check
     assert "| Location: /nowhere" in reason  # what it printed instead
     assert "full output: .git/smoke/runs/" in reason  # where the whole output was saved
