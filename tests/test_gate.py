@@ -1,7 +1,7 @@
 """The hard gate end to end through the installed `smoke` command."""
 from __future__ import annotations
 
-from conftest import Repo
+from helpers import Repo
 
 MANIFEST = """
 [[scenario]]

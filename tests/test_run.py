@@ -6,7 +6,7 @@ import json
 import re
 import socket
 
-from conftest import Repo
+from helpers import Repo
 
 STATUSES = """
 [[scenario]]
