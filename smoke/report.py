@@ -28,7 +28,7 @@ PLURAL = {
 
 
 def summary_counts(results: Sequence[Result]) -> dict[str, int]:
-    counts = {s: 0 for s in STATUSES}
+    counts: dict[str, int] = {s: 0 for s in STATUSES}
     for r in results:
         counts[r.status] += 1
     return counts

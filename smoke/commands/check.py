@@ -16,6 +16,7 @@ from smoke.errors import SmokeError
 from smoke.manifest import LineMap
 from smoke.manifest import Manifest
 from smoke.output import Out
+from smoke.records import ExitCode
 
 ALLOW_SHRINK_VAR = "SMOKE_ALLOW_SHRINK"
 # Files in the scenarios folder that are shared code, not scenarios.
@@ -24,7 +25,7 @@ SHARED_DIRS = ("lib",)
 _LINE_RE = re.compile(r"^.*?:(\d+)(?::\d+)?: ")
 
 
-def cmd(args: argparse.Namespace) -> int:
+def cmd(args: argparse.Namespace) -> ExitCode:
     _check_flags(args)
     out = Out(color=args.color)
     if not args.grow_only or args.strict:
@@ -59,7 +60,7 @@ def _check_flags(args: argparse.Namespace) -> None:
 # ---------------------------------------------------------------- lint
 
 
-def lint(out: Out, path: Path, root: Path, strict: bool) -> int:
+def lint(out: Out, path: Path, root: Path, strict: bool) -> ExitCode:
     """Print every error and warning and a summary; exit code 2 on errors, else 0."""
     display = _display(path)
     try:
@@ -67,7 +68,7 @@ def lint(out: Out, path: Path, root: Path, strict: bool) -> int:
     except ManifestError as e:
         _print(out, sorted(e.problems, key=_line_of), [])
         out.line(f"smoke check: {display}: {len(e.problems)} error(s), 0 warning(s)")
-        return 2
+        return ExitCode.USAGE
     text = path.read_bytes().decode("utf-8")
     lines = LineMap(text)
     errors = [*manifest.deferred.values(), *_glob_errors(manifest, lines)]
@@ -90,9 +91,9 @@ def lint(out: Out, path: Path, root: Path, strict: bool) -> int:
     _print(out, sorted(errors, key=_line_of), sorted(warnings, key=_line_of))
     if errors:
         out.line(f"smoke check: {display}: {len(errors)} error(s), {len(warnings)} warning(s)")
-        return 2
+        return ExitCode.USAGE
     out.line(f"smoke check: {display}: {len(manifest.scenarios)} scenario(s) OK, {len(warnings)} warning(s)")
-    return 0
+    return ExitCode.OK
 
 
 def _print(out: Out, errors: list[str], warnings: list[str]) -> None:
@@ -159,7 +160,7 @@ def _orphans(manifest: Manifest) -> list[str]:
 # ---------------------------------------------------------------- grow-only
 
 
-def _grow_only(out: Out, args: argparse.Namespace) -> int:
+def _grow_only(out: Out, args: argparse.Namespace) -> ExitCode:
     path, root, missing = _target(args)
     rel = _relative(path, root)
     sides, pushing = _sides(out, args, root, rel)
@@ -168,17 +169,17 @@ def _grow_only(out: Out, args: argparse.Namespace) -> int:
     for side in sides:
         compared = _compare(out, side, path, root, rel, missing, args.staged)
         if compared is None:
-            return 2
+            return ExitCode.USAGE
         shown.extend(compared[0])
         docs.extend(compared[1])
     if not shown:
-        return 0
+        return ExitCode.OK
     since = "in the push" if pushing else f"since {_short(sides[0].base)}"
     stage = "pre-push" if pushing else "pre-commit" if args.staged else None
     return _override(out, root, path, docs, shown, since, stage)
 
 
-def guard_work_tree(out: Out, path: Path, root: Path, stage: str, task: str | None) -> int:
+def guard_work_tree(out: Out, path: Path, root: Path, stage: str, task: str | None) -> ExitCode:
     """The work tree's manifest and scripts against HEAD, worded as `smoke check --grow-only` words it.
 
     0 when nothing shrank (or a human overrode it), 1 when refused, 2 when the
@@ -187,10 +188,10 @@ def guard_work_tree(out: Out, path: Path, root: Path, stage: str, task: str | No
     rel = _relative(path, root)
     compared = _compare(out, growonly.Side("HEAD"), path, root, rel, None, staged=False)
     if compared is None:
-        return 2
+        return ExitCode.USAGE
     shown, docs = compared
     if not shown:
-        return 0
+        return ExitCode.OK
     return _override(out, root, path, docs, shown, "since HEAD", stage, task)
 
 
@@ -376,7 +377,7 @@ def _override(
     since: str,
     stage: str | None,
     task: str | None = None,
-) -> int:
+) -> ExitCode:
     """Refuse (1), unless a human set SMOKE_ALLOW_SHRINK=1: then warn loudly, audit, and allow (0)."""
     n = len(shown)
     if os.environ.get(ALLOW_SHRINK_VAR) != "1":
@@ -385,7 +386,7 @@ def _override(
             " (restore them; the smoke suite only grows. A human may override with SMOKE_ALLOW_SHRINK=1, audited)",
             "error",
         ))
-        return 1
+        return ExitCode.REFUSED
     from smoke import policy
 
     # Both sides' agent_env and the committed one's: removing a variable from settings must not let an agent through.
@@ -396,14 +397,14 @@ def _override(
             " is set). Restore what was removed; only a human may shrink the smoke suite.",
             "error",
         ))
-        return 1
+        return ExitCode.REFUSED
     policy.audit(root, "allow-shrink", task or _task(root), stage, "; ".join(shown), agent_env=names)
     bar = "!" * 79
     sys.stderr.write(
         f"{bar}\n!!! SMOKE_ALLOW_SHRINK=1: {n} removal(s) or weakening(s) of the smoke suite ALLOWED.\n"
         f"!!! This is recorded in the audit log.\n{bar}\n"
     )
-    return 0
+    return ExitCode.OK
 
 
 def _task(root: Path) -> str | None:

@@ -16,6 +16,7 @@ from smoke import git
 from smoke.errors import SmokeError
 from smoke.manifest import DEFAULT_REL_PATH
 from smoke.output import Out
+from smoke.records import ExitCode
 
 BEGIN = "<!-- smoke-gate:begin -->"
 END = "<!-- smoke-gate:end -->"
@@ -23,7 +24,7 @@ AGENT_FILES = ("AGENTS.md", "CLAUDE.md")
 HELPERS = "helpers.sh"
 
 
-def cmd(args: argparse.Namespace) -> int:
+def cmd(args: argparse.Namespace) -> ExitCode:
     root = _repo_root()
     manifest = _manifest_path(args.manifest, root)
     scenarios = manifest.parent / "scenarios"
@@ -47,7 +48,7 @@ def cmd(args: argparse.Namespace) -> int:
     for path in _agent_files(root):
         _show(out, _update_block(path, block), path, root, block=True)
     _next_steps(out, args.preset)
-    return 0
+    return ExitCode.OK
 
 
 # ---------------------------------------------------------------- where

@@ -12,9 +12,10 @@ from smoke import hooks
 from smoke.errors import SmokeError
 from smoke.hooks import Plan
 from smoke.output import shown
+from smoke.records import ExitCode
 
 
-def cmd(args: argparse.Namespace) -> int:
+def cmd(args: argparse.Namespace) -> ExitCode:
     root = git.toplevel(Path.cwd())
     if root is None and not args.wg_shim:
         raise SmokeError("not inside a git repository", hint="run 'smoke install' in the repository to guard")
@@ -33,7 +34,7 @@ def cmd(args: argparse.Namespace) -> int:
         _note_manifest(args.manifest)
     if args.wg_shim:
         _note_path(Path(args.wg_shim).expanduser().absolute())
-    return 0
+    return ExitCode.OK
 
 
 def _hook_plans(root: Path, manifest: str | None) -> list[Plan]:

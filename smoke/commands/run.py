@@ -7,10 +7,11 @@ from smoke import history
 from smoke import manifest as manifest_mod
 from smoke.commands import common
 from smoke.errors import SmokeError
+from smoke.records import ExitCode
 from smoke.selection import select
 
 
-def cmd(args: argparse.Namespace) -> int:
+def cmd(args: argparse.Namespace) -> ExitCode:
     manifest = manifest_mod.load(args.manifest, cached=True)
     selector = common.selector_from_args(args, manifest)
     if selector.empty:
@@ -25,5 +26,5 @@ def cmd(args: argparse.Namespace) -> int:
             from smoke import report
 
             print(report.dump_json([]))
-        return 0
+        return ExitCode.OK
     return common.execute(manifest, selected, args)
