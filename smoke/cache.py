@@ -85,13 +85,13 @@ def write(manifest: Manifest, data: bytes) -> None:
         blob = marshal.dumps(doc)
     except ValueError:
         return  # e.g. a TOML date in an expectation: marshal cannot hold it, so not cached
-    tmp = cache.with_name(f"{cache.name}.{os.getpid()}.tmp")
+    from smoke.files import atomic_write  # only on a miss: the no-op gate never writes
+
     try:
         cache.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_bytes(blob)
-        os.replace(tmp, cache)
+        atomic_write(cache, blob, durable=False)
     except OSError:
-        tmp.unlink(missing_ok=True)
+        pass
 
 
 def _holds_secrets(manifest: Manifest) -> bool:

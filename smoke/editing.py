@@ -13,7 +13,6 @@ import contextlib
 import dataclasses
 import hashlib
 import os
-import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,6 +21,7 @@ from typing import Any
 from smoke import git
 from smoke.errors import ManifestError
 from smoke.errors import SmokeError
+from smoke.files import atomic_write
 from smoke.manifest import Manifest
 from smoke.manifest import Scenario
 from smoke.manifest import load_path
@@ -205,7 +205,7 @@ def add(path: Path, root: Path, entry: Entry, scaffold: bool) -> Added:
             script_path = path.parent / entry.script
             existed = not _write_scaffold(script_path, entry)
         try:
-            atomic_write(path, new)
+            atomic_write(path.resolve(), new)  # through a symlink, keep the link
         except BaseException:
             if script_path is not None and not existed:
                 script_path.unlink(missing_ok=True)
@@ -259,35 +259,6 @@ def _lock_path(path: Path, root: Path) -> Path:
     if base is not None:
         return base / "smoke" / "locks" / f"manifest-{key}.lock"
     return Path(tempfile.gettempdir()) / f"smoke-locks-{os.getuid()}" / f"manifest-{key}.lock"
-
-
-def atomic_write(path: Path, data: bytes) -> None:
-    """Replace the file's content all at once: temporary file, fsync, rename."""
-    target = path.resolve()  # through a symlink, keep the link
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        with contextlib.suppress(OSError):
-            os.chmod(tmp, stat.S_IMODE(target.stat().st_mode))
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    _fsync_dir(target.parent)
-
-
-def _fsync_dir(folder: Path) -> None:
-    # Makes the rename itself durable; not every filesystem allows it.
-    with contextlib.suppress(OSError):
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
 
 
 def _read(path: Path) -> bytes:

@@ -30,6 +30,7 @@ from smoke.expect import Failure
 from smoke.expect import Output
 from smoke.expect import check
 from smoke.expect import expand
+from smoke.files import atomic_write
 from smoke.manifest import SKIP_EXIT
 from smoke.manifest import Manifest
 from smoke.manifest import Scenario
@@ -414,9 +415,7 @@ class Runner:
             return "", ""
         clean = redact(text)
         if clean != text:
-            tmp = path.with_name(path.name + ".redacting")
-            tmp.write_text(clean, encoding="utf-8")
-            os.replace(tmp, path)
+            atomic_write(path, clean, durable=False)
         return text, clean
 
     _scratch_dir: str | None = None

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import argparse
 import os
-import tempfile
 from importlib.resources import files
 from importlib.resources.abc import Traversable
 from pathlib import Path
 
 from smoke import git
 from smoke.errors import SmokeError
+from smoke.files import atomic_write
 from smoke.manifest import DEFAULT_REL_PATH
 from smoke.output import Out
 from smoke.records import ExitCode
@@ -182,18 +182,8 @@ def _read(path: Path) -> str:
 
 def _replace_file(path: Path, text: str) -> None:
     # Written beside the real file and renamed over it: an interrupted init never leaves half a file.
-    target = path.resolve()
     try:
-        mode = target.stat().st_mode & 0o7777
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-                f.write(text)
-            os.chmod(tmp, mode)
-            os.replace(tmp, target)
-        except BaseException:
-            os.unlink(tmp)
-            raise
+        atomic_write(path.resolve(), text)
     except OSError as e:
         raise SmokeError(f"cannot write {path}: {e.strerror or e}", hint="check the file's permissions") from None
 
