@@ -279,9 +279,9 @@ def _compare(
 
 def _current_bytes(root: Path, path: Path, rel: str, tip: str | None, staged: bool) -> bytes | None:
     if tip is not None:
-        return git.read_at(root, tip, rel)
+        return git.blob_at(root, tip, rel)
     if staged:
-        return git.read_staged(root, rel)
+        return git.staged_blob(root, rel)
     return path.read_bytes() if path.is_file() else None
 
 
@@ -321,7 +321,7 @@ def _base_bytes(root: Path, ref: str, rel: str, explicit: bool) -> bytes | None:
         if explicit:
             raise SmokeError(f"unknown git ref '{ref}'", hint="use a branch, tag or commit that exists here (fetch it first?)")
         return None  # no commit yet
-    return git.read_at(root, ref, rel)
+    return git.blob_at(root, ref, rel)
 
 
 def _short(ref: str) -> str:

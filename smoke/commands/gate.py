@@ -193,7 +193,7 @@ def _grow_only(args: argparse.Namespace, manifest: Manifest, task: str) -> ExitC
     """
     root = manifest.root
     rel = _manifest_rel(manifest)
-    committed = git.blob_at(root, "HEAD", rel) if rel is not None else None
+    committed = git.blob_at(root, "HEAD", rel) if rel is not None and git.has_head(root) else None
     if rel is None or committed is None:
         return ExitCode.OK  # no commit yet, or a manifest new since HEAD: nothing to shrink
     if committed == _bytes(manifest.path) and not _suite_deleted(manifest, rel):
