@@ -112,3 +112,29 @@ def alive(pid: int) -> bool:
     except OSError:
         return False
     return stat[stat.rfind(b")") + 2 :].split()[0] not in (b"Z", b"X")
+
+
+# ------------------------------------------------------------ snapshots
+
+SNAPSHOTS = Path(__file__).parent / "snapshots"
+UPDATE_VAR = "SMOKE_UPDATE_SNAPSHOTS"
+
+
+def assert_snapshot(name: str, actual: str) -> None:
+    """`actual` must equal tests/snapshots/`name`; with SMOKE_UPDATE_SNAPSHOTS=1 the file is rewritten instead,
+    so that a change in what users see shows up in review as a change to that file."""
+    path = SNAPSHOTS / name
+    if os.environ.get(UPDATE_VAR) == "1":
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(actual, encoding="utf-8")
+        return
+    if not path.is_file():
+        raise AssertionError(f"no snapshot {path}: run `{UPDATE_VAR}=1 pytest {Path(__file__).parent.name}` and review it")
+    expected = path.read_text(encoding="utf-8")
+    if actual != expected:
+        import difflib
+
+        diff = "".join(difflib.unified_diff(
+            expected.splitlines(keepends=True), actual.splitlines(keepends=True), f"{name} (snapshot)", f"{name} (now)"
+        ))
+        raise AssertionError(f"output differs from {path} (if intended: {UPDATE_VAR}=1 pytest ...):\n{diff}")
