@@ -11,6 +11,7 @@ from typing import Any
 from smoke import git
 from smoke import growonly
 from smoke import manifest as manifest_mod
+from smoke import output
 from smoke.errors import ManifestError
 from smoke.errors import SmokeError
 from smoke.manifest import LineMap
@@ -62,7 +63,7 @@ def _check_flags(args: argparse.Namespace) -> None:
 
 def lint(out: Out, path: Path, root: Path, strict: bool) -> ExitCode:
     """Print every error and warning and a summary; exit code 2 on errors, else 0."""
-    display = _display(path)
+    display = output.shown(path)
     try:
         manifest = manifest_mod.load_path(path, root)
     except ManifestError as e:
@@ -151,7 +152,7 @@ def _orphans(manifest: Manifest) -> list[str]:
             continue
         script = (Path("scenarios") / rel).as_posix()
         found.append(
-            f"{_display(path)}:1: warning: no scenario runs this script (add one with"
+            f"{output.shown(path)}:1: warning: no scenario runs this script (add one with"
             f" 'smoke add NAME --owner T --script {script}', move shared code to scenarios/lib/, or delete it)"
         )
     return found
@@ -244,7 +245,7 @@ def _compare(
         now = pushed.strip() or "now"
         out.line(f"smoke check --grow-only: no manifest at {_short(ref)} or {now}; nothing to compare")
         return [], []
-    display = _display(path) + (f" at {side.label}" if side.tip is not None else "")
+    display = output.shown(path) + (f" at {side.label}" if side.tip is not None else "")
     cur_doc = None
     if current is not None:
         try:
@@ -331,7 +332,7 @@ def _short(ref: str) -> str:
 def _show(
     violations: list[growonly.Violation], path: Path, ref: str, base_text: str, current: bytes | None
 ) -> list[str]:
-    display = _display(path)
+    display = output.shown(path)
     base_lines = LineMap(base_text)
     base_index = _indexes(base_text)
     cur_lines = LineMap(current.decode("utf-8")) if current is not None else None
@@ -416,9 +417,3 @@ def _task(root: Path) -> str | None:
     except SmokeError:
         return os.environ.get("SMOKE_TASK") or os.environ.get("WG_TASK_ID")
 
-
-def _display(path: Path) -> str:
-    try:
-        return str(path.relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
