@@ -23,6 +23,7 @@ from smoke import manifest as manifest_mod
 from smoke.manifest import Manifest
 from smoke.manifest import Scenario
 from smoke.manifest import Settings
+from smoke.records import Problem
 
 TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing
 if TYPE_CHECKING:
@@ -125,8 +126,8 @@ def _scripts_still_fine(manifest: Manifest) -> bool:
             return False
         if not exists:
             line = manifest.script_lines.get(sc.name, sc.line)
-            manifest.deferred[sc.name] = (
-                f"{manifest.display()}:{line}: scenario '{sc.name}' key 'script': {sc.script} does not exist"
-                f" (looked for {full})"
+            manifest.deferred[sc.name] = Problem(
+                manifest.display(), line, f"{sc.script} does not exist", scenario=sc.name, key="script",
+                hint=f"looked for {full}",
             )
     return True

@@ -25,6 +25,7 @@ from smoke.files import atomic_write
 from smoke.manifest import Manifest
 from smoke.manifest import Scenario
 from smoke.manifest import load_path
+from smoke.records import Problem
 
 SCENARIOS_DIR = "scenarios"
 HELPERS = f"{SCENARIOS_DIR}/helpers.sh"
@@ -177,8 +178,8 @@ def _explain(path: Path, root: Path, old: bytes, entry: Entry, error: ManifestEr
     except ManifestError as e:
         return ManifestError([
             *e.problems,
-            f"the manifest already has {len(e.problems)} problem(s); fix them first (smoke check lists them);"
-            " nothing was written",
+            Problem(None, None, f"the manifest already has {len(e.problems)} problem(s); fix them first"
+                    " (smoke check lists them); nothing was written"),
         ])
     existing = before.by_name().get(entry.name)
     if existing is not None:
@@ -187,7 +188,7 @@ def _explain(path: Path, root: Path, old: bytes, entry: Entry, error: ManifestEr
             path=before.display(), line=existing.line,
             hint="pick another name: names are permanent, and a regression gets its own scenario",
         )
-    reasons = "; ".join(p.split(": ", 1)[-1] for p in error.problems)
+    reasons = "; ".join(p.what() for p in error.problems)
     return SmokeError(f"the new scenario '{entry.name}' would not validate: {reasons}; nothing was written")
 
 

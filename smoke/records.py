@@ -1,5 +1,5 @@
-"""The small vocabulary every layer shares: how a scenario ended and how a
-command exits.
+"""The small vocabulary every layer shares: how a scenario ended, how a
+command exits, and a problem found in a manifest.
 
 Enums cost the no-op gate nothing: `enum` is already loaded (the console
 script imports `re`, which imports it). Both are str/int subclasses, so JSON,
@@ -7,8 +7,11 @@ history files and the shell see exactly the values they saw before.
 """
 from __future__ import annotations
 
+import collections
 from enum import IntEnum
 from enum import StrEnum
+
+TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing
 
 
 class Status(StrEnum):
@@ -29,3 +32,50 @@ class ExitCode(IntEnum):
     REFUSED = 1  # the gate (or check) refused: a scenario broke, the manifest shrank, a bypass was refused
     USAGE = 2  # a usage or configuration error, or an internal error: never a pass
     INTERRUPTED = 130  # SIGINT or SIGTERM
+
+
+# A NamedTuple for the type checker, collections.namedtuple at run time: see
+# the note in smoke/manifest.py (importing `typing` costs the gate too much).
+if TYPE_CHECKING:
+    from typing import NamedTuple
+
+    class _Problem(NamedTuple):
+        path: str | None  # the manifest (or script) as shown; None for a problem with no place
+        line: int | None
+        message: str
+        scenario: str | int | None = None  # its name; its number (from 1) when it has none
+        key: str | None = None  # the scenario's key; without a scenario, a settings key
+        hint: str | None = None  # how to fix it, shown in parentheses
+        column: int | None = None
+else:
+    _Problem = collections.namedtuple(
+        "_Problem", "path line message scenario key hint column", defaults=(None, None, None, None)
+    )
+
+
+class Problem(_Problem):
+    """One error or warning about a manifest, with its place kept apart from its
+    text: code that needs the line, the scenario or the message reads the field
+    instead of parsing the rendered line back."""
+
+    __slots__ = ()
+
+    def what(self) -> str:
+        """The problem without its place: `scenario 'x' key 'script': ... (hint)`."""
+        where = ""
+        if self.scenario is not None:
+            label = f"scenario #{self.scenario}" if isinstance(self.scenario, int) else f"scenario '{self.scenario}'"
+            where = f"{label} key '{self.key}': " if self.key else f"{label}: "
+        elif self.key:
+            where = f"settings key '{self.key}': "
+        hint = f" ({self.hint})" if self.hint else ""
+        return f"{where}{self.message}{hint}"
+
+    def __str__(self) -> str:
+        """As `smoke check` prints it: `tests/smoke/manifest.toml:12: scenario 'x' key 'script': ...`."""
+        if self.path is None:
+            return self.what()
+        place = self.path if self.line is None else f"{self.path}:{self.line}"
+        if self.line is not None and self.column is not None:
+            place += f":{self.column}"
+        return f"{place}: {self.what()}"

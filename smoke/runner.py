@@ -299,7 +299,7 @@ class Runner:
         try:
             missing = self.manifest.deferred.get(sc.name)
             if missing:
-                return Result(sc.name, Status.ERROR, 0.0, reason=redact(missing.split(": ", 1)[-1]))
+                return Result(sc.name, Status.ERROR, 0.0, reason=redact(missing.what()))
             unmet = self.checker.unmet(sc.requires, env)
             if unmet:
                 return Result(sc.name, Status.SKIP, time.monotonic() - start, reason=redact(unmet))

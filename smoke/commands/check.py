@@ -18,12 +18,12 @@ from smoke.manifest import LineMap
 from smoke.manifest import Manifest
 from smoke.output import Out
 from smoke.records import ExitCode
+from smoke.records import Problem
 
 ALLOW_SHRINK_VAR = "SMOKE_ALLOW_SHRINK"
 # Files in the scenarios folder that are shared code, not scenarios.
 SHARED_SCRIPTS = ("helpers.sh",)
 SHARED_DIRS = ("lib",)
-_LINE_RE = re.compile(r"^.*?:(\d+)(?::\d+)?: ")
 
 
 def cmd(args: argparse.Namespace) -> ExitCode:
@@ -73,21 +73,24 @@ def lint(out: Out, path: Path, root: Path, strict: bool) -> ExitCode:
     text = path.read_bytes().decode("utf-8")
     lines = LineMap(text)
     errors = [*manifest.deferred.values(), *_glob_errors(manifest, lines)]
-    warnings = list(manifest.warnings)
+    warnings = [Problem(None, None, text) for text in manifest.warnings]
     for sc in manifest.scenarios:
         if not sc.owners and not sc.paths:
-            warnings.append(
-                f"{display}:{sc.line}: scenario '{sc.name}': warning: nothing selects it but --all: it has no owners"
-                " and no paths (add owners = [\"<task>\"] or paths = [\"src/**\"])"
-            )
+            warnings.append(Problem(
+                display, sc.line, "warning: nothing selects it but --all: it has no owners and no paths",
+                scenario=sc.name, hint='add owners = ["<task>"] or paths = ["src/**"]',
+            ))
         if not sc.has_positive_assertion:
-            where = f"{display}:{lines.key(sc.index, 'expect')}: scenario '{sc.name}' key 'expect': "
+            line = lines.key(sc.index, "expect")
             what = "declares no expected output, so only its exit code is checked"
             fix = "add stdout_contains, stdout_matches, lines_in_order, json or files under [scenario.expect]"
             if strict:
-                errors.append(f"{where}{what} ({fix})")
+                errors.append(Problem(display, line, what, scenario=sc.name, key="expect", hint=fix))
             else:
-                warnings.append(f"{where}warning: {what} ({fix}; smoke check --strict refuses this)")
+                warnings.append(Problem(
+                    display, line, f"warning: {what}", scenario=sc.name, key="expect",
+                    hint=f"{fix}; smoke check --strict refuses this",
+                ))
     warnings.extend(_orphans(manifest))
     _print(out, sorted(errors, key=_line_of), sorted(warnings, key=_line_of))
     if errors:
@@ -97,19 +100,18 @@ def lint(out: Out, path: Path, root: Path, strict: bool) -> ExitCode:
     return ExitCode.OK
 
 
-def _print(out: Out, errors: list[str], warnings: list[str]) -> None:
+def _print(out: Out, errors: list[Problem], warnings: list[Problem]) -> None:
     for problem in errors:
-        out.line(out.paint(problem, "error"))
+        out.line(out.paint(str(problem), "error"))
     for warning in warnings:
-        out.line(out.paint(warning, "warn"))
+        out.line(out.paint(str(warning), "warn"))
 
 
-def _line_of(problem: str) -> int:
-    m = _LINE_RE.match(problem)
-    return int(m.group(1)) if m else 0
+def _line_of(problem: Problem) -> int:
+    return problem.line or 0
 
 
-def _glob_errors(manifest: Manifest, lines: LineMap) -> list[str]:
+def _glob_errors(manifest: Manifest, lines: LineMap) -> list[Problem]:
     """Compile every path glob with the library selection uses (too slow to import on every run)."""
     if not any(sc.paths for sc in manifest.scenarios):
         return []
@@ -127,14 +129,15 @@ def _glob_errors(manifest: Manifest, lines: LineMap) -> list[str]:
             except Exception as e:  # pathspec raises its own errors and re.error alike
                 # A position would point into pathspec's regex, not into the glob.
                 why = re.sub(r" at position \d+", "", str(e))
-                found.append(
-                    f"{manifest.display()}:{lines.key(sc.index, 'paths')}: scenario '{sc.name}' key 'paths':"
-                    f" {pattern!r} does not compile as a gitignore-style glob: {why} (fix or escape it)"
-                )
+                found.append(Problem(
+                    manifest.display(), lines.key(sc.index, "paths"),
+                    f"{pattern!r} does not compile as a gitignore-style glob: {why}",
+                    scenario=sc.name, key="paths", hint="fix or escape it",
+                ))
     return found
 
 
-def _orphans(manifest: Manifest) -> list[str]:
+def _orphans(manifest: Manifest) -> list[Problem]:
     """Scripts in the scenarios folder that no scenario runs."""
     folder = manifest.dir / "scenarios"
     if not folder.is_dir():
@@ -151,10 +154,11 @@ def _orphans(manifest: Manifest) -> list[str]:
         if path.resolve() in used or path.name in commands:
             continue
         script = (Path("scenarios") / rel).as_posix()
-        found.append(
-            f"{output.shown(path)}:1: warning: no scenario runs this script (add one with"
-            f" 'smoke add NAME --owner T --script {script}', move shared code to scenarios/lib/, or delete it)"
-        )
+        found.append(Problem(
+            output.shown(path), 1, "warning: no scenario runs this script",
+            hint=f"add one with 'smoke add NAME --owner T --script {script}', move shared code to scenarios/lib/,"
+            " or delete it",
+        ))
     return found
 
 

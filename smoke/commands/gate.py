@@ -18,6 +18,7 @@ from smoke.git import Change
 from smoke.manifest import Manifest
 from smoke.output import Out
 from smoke.records import ExitCode
+from smoke.records import Problem
 from smoke.selection import Selector
 from smoke.selection import select
 
@@ -339,14 +340,21 @@ def _load_at(tree: Path, rel: str, label: str) -> Manifest:
     return _Committed(loaded, label + rel, {k: _relabel(v, tree, label) for k, v in loaded.deferred.items()})
 
 
-def _relabel(text: str, tree: Path, label: str) -> str:
-    return text.replace(f"{tree}{os.sep}", label)
+def _relabel(problem: Problem, tree: Path, label: str) -> Problem:
+    """The problem with the checkout's paths (its place, where a script was looked for) named as git names them."""
+    inside = f"{tree}{os.sep}"
+    path, hint = problem.path, problem.hint
+    return problem._replace(
+        path=path.replace(inside, label) if path else path,
+        message=problem.message.replace(inside, label),
+        hint=hint.replace(inside, label) if hint else hint,
+    )
 
 
 class _Committed(Manifest):
     """A manifest loaded from a temporary checkout, shown as `1a2b3c4:tests/smoke/manifest.toml` (`:tests/...` for the index)."""
 
-    def __init__(self, loaded: Manifest, label: str, deferred: dict[str, str]) -> None:
+    def __init__(self, loaded: Manifest, label: str, deferred: dict[str, Problem]) -> None:
         super().__init__(
             loaded.path, loaded.root, loaded.settings, loaded.scenarios, loaded.warnings, deferred, loaded.script_lines
         )
