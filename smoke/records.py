@@ -1,17 +1,15 @@
 """The small vocabulary every layer shares: how a scenario ended, how a
 command exits, and a problem found in a manifest.
 
-Enums cost the no-op gate nothing: `enum` is already loaded (the console
-script imports `re`, which imports it). Both are str/int subclasses, so JSON,
+Loading `enum` costs the no-op gate nothing (the console script imports
+`re`, which imports it); defining the two enums costs a few tenths of a
+millisecond (tests/bench/run.py). Both are str/int subclasses, so JSON,
 history files and the shell see exactly the values they saw before.
 """
 from __future__ import annotations
 
-import collections
 from enum import IntEnum
 from enum import StrEnum
-
-TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing
 
 
 class Status(StrEnum):
@@ -34,31 +32,33 @@ class ExitCode(IntEnum):
     INTERRUPTED = 130  # SIGINT or SIGTERM
 
 
-# A NamedTuple for the type checker, collections.namedtuple at run time: see
-# the note in smoke/manifest.py (importing `typing` costs the gate too much).
-if TYPE_CHECKING:
-    from typing import NamedTuple
-
-    class _Problem(NamedTuple):
-        path: str | None  # the manifest (or script) as shown; None for a problem with no place
-        line: int | None
-        message: str
-        scenario: str | int | None = None  # its name; its number (from 1) when it has none
-        key: str | None = None  # the scenario's key; without a scenario, a settings key
-        hint: str | None = None  # how to fix it, shown in parentheses
-        column: int | None = None
-else:
-    _Problem = collections.namedtuple(
-        "_Problem", "path line message scenario key hint column", defaults=(None, None, None, None)
-    )
-
-
-class Problem(_Problem):
+class Problem:
     """One error or warning about a manifest, with its place kept apart from its
     text: code that needs the line, the scenario or the message reads the field
-    instead of parsing the rendered line back."""
+    instead of parsing the rendered line back. A plain class, not a namedtuple:
+    the gate imports this module on every start, and building a namedtuple costs
+    more than the rest of it."""
 
-    __slots__ = ()
+    __slots__ = ("path", "line", "message", "scenario", "key", "hint", "column")
+
+    def __init__(
+        self,
+        path: str | None,  # the manifest (or script) as shown; None for a problem with no place
+        line: int | None,
+        message: str,
+        *,
+        scenario: str | int | None = None,  # its name; its number (from 1) when it has none
+        key: str | None = None,  # the scenario's key; without a scenario, a settings key
+        hint: str | None = None,  # how to fix it, shown in parentheses
+        column: int | None = None,
+    ) -> None:
+        self.path = path
+        self.line = line
+        self.message = message
+        self.scenario = scenario
+        self.key = key
+        self.hint = hint
+        self.column = column
 
     def what(self) -> str:
         """The problem without its place: `scenario 'x' key 'script': ... (hint)`."""
@@ -79,3 +79,6 @@ class Problem(_Problem):
         if self.line is not None and self.column is not None:
             place += f":{self.column}"
         return f"{place}: {self.what()}"
+
+    def __repr__(self) -> str:
+        return f"Problem({str(self)!r})"

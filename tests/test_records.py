@@ -12,13 +12,12 @@ import pytest
 
 from smoke import git
 from smoke import manifest
-from smoke import records
 from smoke import selection
 from smoke.records import Problem
 
 RECORDS = [
     (manifest, "Settings"), (manifest, "Scenario"), (git, "Change"), (git, "PushedRef"),
-    (selection, "Selected"), (selection, "Selector"), (records, "_Problem"),
+    (selection, "Selected"), (selection, "Selector"),
 ]
 
 

@@ -344,10 +344,10 @@ def _relabel(problem: Problem, tree: Path, label: str) -> Problem:
     """The problem with the checkout's paths (its place, where a script was looked for) named as git names them."""
     inside = f"{tree}{os.sep}"
     path, hint = problem.path, problem.hint
-    return problem._replace(
-        path=path.replace(inside, label) if path else path,
-        message=problem.message.replace(inside, label),
-        hint=hint.replace(inside, label) if hint else hint,
+    return Problem(
+        path.replace(inside, label) if path else path, problem.line, problem.message.replace(inside, label),
+        scenario=problem.scenario, key=problem.key, hint=hint.replace(inside, label) if hint else hint,
+        column=problem.column,
     )
 
 
