@@ -13,7 +13,6 @@ import contextlib
 import dataclasses
 import hashlib
 import os
-import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,9 +21,11 @@ from typing import Any
 from smoke import git
 from smoke.errors import ManifestError
 from smoke.errors import SmokeError
+from smoke.files import atomic_write
 from smoke.manifest import Manifest
 from smoke.manifest import Scenario
 from smoke.manifest import load_path
+from smoke.records import Problem
 
 SCENARIOS_DIR = "scenarios"
 HELPERS = f"{SCENARIOS_DIR}/helpers.sh"
@@ -195,8 +196,8 @@ def _explain(path: Path, root: Path, old: bytes, entry: Entry, error: ManifestEr
     except ManifestError as e:
         return ManifestError([
             *e.problems,
-            f"the manifest already has {len(e.problems)} problem(s); fix them first (smoke check lists them);"
-            " nothing was written",
+            Problem(None, None, f"the manifest already has {len(e.problems)} problem(s); fix them first"
+                    " (smoke check lists them); nothing was written"),
         ])
     existing = before.by_name().get(entry.name)
     if existing is not None:
@@ -205,7 +206,7 @@ def _explain(path: Path, root: Path, old: bytes, entry: Entry, error: ManifestEr
             path=before.display(), line=existing.line,
             hint="pick another name: names are permanent, and a regression gets its own scenario",
         )
-    reasons = "; ".join(p.split(": ", 1)[-1] for p in error.problems)
+    reasons = "; ".join(p.what() for p in error.problems)
     return SmokeError(f"the new scenario '{entry.name}' would not validate: {reasons}; nothing was written")
 
 
@@ -223,7 +224,7 @@ def add(path: Path, root: Path, entry: Entry, scaffold: bool) -> Added:
             script_path = path.parent / entry.script
             existed = not _write_scaffold(script_path, entry)
         try:
-            atomic_write(path, new)
+            atomic_write(path.resolve(), new)  # through a symlink, keep the link
         except BaseException:
             if script_path is not None and not existed:
                 script_path.unlink(missing_ok=True)
@@ -277,35 +278,6 @@ def _lock_path(path: Path, root: Path) -> Path:
     if base is not None:
         return base / "smoke" / "locks" / f"manifest-{key}.lock"
     return Path(tempfile.gettempdir()) / f"smoke-locks-{os.getuid()}" / f"manifest-{key}.lock"
-
-
-def atomic_write(path: Path, data: bytes) -> None:
-    """Replace the file's content all at once: temporary file, fsync, rename."""
-    target = path.resolve()  # through a symlink, keep the link
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        with contextlib.suppress(OSError):
-            os.chmod(tmp, stat.S_IMODE(target.stat().st_mode))
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    _fsync_dir(target.parent)
-
-
-def _fsync_dir(folder: Path) -> None:
-    # Makes the rename itself durable; not every filesystem allows it.
-    with contextlib.suppress(OSError):
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
 
 
 def _read(path: Path) -> bytes:

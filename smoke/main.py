@@ -10,10 +10,8 @@ from collections.abc import Callable
 from collections.abc import Sequence
 
 from smoke import __version__
+from smoke.records import ExitCode
 
-EXIT_REFUSED = 1
-EXIT_USAGE = 2
-EXIT_INTERRUPTED = 130
 # As smoke/agents/harnesses.py names them; spelled out so that parsing the command line imports nothing more.
 AGENT_HARNESSES = ("claude", "codex", "copilot", "gemini", "cursor")
 
@@ -50,7 +48,7 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> None:  # type: ignore[override]
         # One line and exit 2, like every other usage error here.
-        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+        self.exit(ExitCode.USAGE, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -302,7 +300,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not args.command:
         parser.print_help()
-        return EXIT_USAGE
+        return ExitCode.USAGE
     signal.signal(signal.SIGTERM, _on_term)
     from smoke.errors import SmokeError
 
@@ -311,14 +309,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(module.cmd(args))
     except SmokeError as e:
         sys.stderr.write(f"smoke {args.command}: error: {e}\n")
-        return EXIT_USAGE
+        return ExitCode.USAGE
     except KeyboardInterrupt:
         sys.stderr.write(f"smoke {args.command}: interrupted\n")
-        return EXIT_INTERRUPTED
+        return ExitCode.INTERRUPTED
     except BrokenPipeError:
         # The reader went away (e.g. `smoke list | head`); not an error of ours.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return EXIT_REFUSED
+        return ExitCode.REFUSED
     except Exception:
         return _internal_error(args.command)
 
@@ -336,7 +334,7 @@ def _internal_error(command: str) -> int:
     sys.stderr.write(
         f"smoke {command}: internal error ({name}); nothing passed. Traceback saved to {path}; please report it.\n"
     )
-    return EXIT_USAGE
+    return ExitCode.USAGE
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ from pathlib import Path
 from smoke.errors import ManifestError
 from smoke.errors import SmokeError
 from smoke.output import shown
+from smoke.records import Problem
 
 TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing
 if TYPE_CHECKING:
@@ -117,7 +118,7 @@ else:
 class Manifest:
     def __init__(
         self, path: Path, root: Path, settings: Settings, scenarios: list[Scenario],
-        warnings: list[str], deferred: dict[str, str], script_lines: dict[str, int] | None = None,
+        warnings: list[str], deferred: dict[str, Problem], script_lines: dict[str, int] | None = None,
     ) -> None:
         self.path = path
         self.root = root
@@ -244,29 +245,29 @@ def parse_toml(data: bytes, display: str) -> tuple[str, dict[str, Any]]:
 
     if data.startswith(b"\xef\xbb\xbf"):
         # tomllib (and git's diff of it) would trip over it; one clear line instead.
-        raise ManifestError([
-            f"{display}:1: the manifest starts with a UTF-8 byte order mark (BOM); save it as UTF-8 without"
-            " a BOM (an editor's 'UTF-8', not 'UTF-8 with BOM')"
-        ])
+        raise ManifestError([Problem(
+            display, 1, "the manifest starts with a UTF-8 byte order mark (BOM); save it as UTF-8 without a BOM",
+            hint="an editor's 'UTF-8', not 'UTF-8 with BOM'",
+        )])
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as e:
         line = data[: e.start].count(b"\n") + 1
         raise ManifestError(
-            [f"{display}:{line}: manifest is not UTF-8 (byte 0x{data[e.start]:02x}); save it as UTF-8"]
+            [Problem(display, line, f"manifest is not UTF-8 (byte 0x{data[e.start]:02x}); save it as UTF-8")]
         ) from None
     try:
         return text, tomllib.loads(text)
     except RecursionError:
-        raise ManifestError([f"{display}:1: TOML nests arrays or tables too deeply to read"]) from None
+        raise ManifestError([Problem(display, 1, "TOML nests arrays or tables too deeply to read")]) from None
     except tomllib.TOMLDecodeError as e:
         msg = str(e)
         m = re.search(r"\(at line (\d+), column (\d+)\)", msg)
-        where = f"{m.group(1)}:{m.group(2)}" if m else "1"
+        line, column = (int(m.group(1)), int(m.group(2))) if m else (1, None)
         msg = re.sub(r"\s*\(at (line \d+, column \d+|end of document)\)", "", msg)
         if not m and "end of document" in str(e):
-            where = str(text.count("\n") + 1)
-        raise ManifestError([f"{display}:{where}: TOML syntax error: {msg}"]) from None
+            line = text.count("\n") + 1
+        raise ManifestError([Problem(display, line, f"TOML syntax error: {msg}", column=column)]) from None
 
 
 # ---------------------------------------------------------------- line map
@@ -403,18 +404,17 @@ class _Validator:
         self.display = shown(path)
         self.text, self.doc = parse_toml(data, self.display)
         self.lines = LineMap(self.text)
-        self.errors: list[str] = []
+        self.errors: list[Problem] = []
         self.warnings: list[str] = []
-        self.deferred: dict[str, str] = {}
+        self.deferred: dict[str, Problem] = {}
 
     # -- reporting helpers
-    def _err(self, line: int, where: str, msg: str) -> None:
-        self.errors.append(f"{self.display}:{line}: {where}{msg}")
+    def _err(self, line: int, msg: str, *, setting: str | None = None) -> None:
+        self.errors.append(Problem(self.display, line, msg, key=setting))
 
     def _sc_err(self, i: int, name: str, key: str, msg: str) -> None:
-        label = f"scenario '{name}'" if name else f"scenario #{i + 1}"
-        keypart = f" key '{key}'" if key else ""
-        self._err(self.lines.key(i, key) if key else self.lines.scenario(i), f"{label}{keypart}: ", msg)
+        line = self.lines.key(i, key) if key else self.lines.scenario(i)
+        self.errors.append(Problem(self.display, line, msg, scenario=name or i + 1, key=key or None))
 
     def _top_line(self, key: str) -> int:
         """The line of an unknown top-level key: its own [table] header, or an assignment before any table."""
@@ -434,12 +434,12 @@ class _Validator:
     def run(self) -> Manifest:
         for key in self.doc:
             if key not in ("scenario", "settings"):
-                self._err(self._top_line(key), "", f"unknown top-level key '{key}' ({_misplaced(key, 'top') or did_you_mean(key, ('scenario', 'settings'))})")
+                self._err(self._top_line(key), f"unknown top-level key '{key}' ({_misplaced(key, 'top') or did_you_mean(key, ('scenario', 'settings'))})")
         settings = self._settings(self.doc.get("settings", {}))
         raw = self.doc.get("scenario", [])
         scenarios: list[Scenario] = []
         if not isinstance(raw, list) or not all(isinstance(s, dict) for s in raw):
-            self._err(1, "", "'scenario' must be an array of tables: write each one under a [[scenario]] header")
+            self._err(1, "'scenario' must be an array of tables: write each one under a [[scenario]] header")
             raw = []
         seen: dict[str, int] = {}
         for i, entry in enumerate(raw):
@@ -461,18 +461,17 @@ class _Validator:
     def _settings(self, raw: Any) -> Settings:
         line = self.lines.settings_line or 1
         if not isinstance(raw, dict):
-            self._err(line, "", "'settings' must be a table: write it as [settings]")
+            self._err(line, "'settings' must be a table: write it as [settings]")
             return Settings()
         values: dict[str, Any] = {}
         for key, value in raw.items():
             kline = self.lines.settings_keys.get(key, line)
-            where = f"settings key '{key}': "
             if key not in SETTINGS_KEYS:
-                self._err(kline, where, f"unknown key ({_misplaced(key, 'settings') or did_you_mean(key, SETTINGS_KEYS)})")
+                self._err(kline, f"unknown key ({_misplaced(key, 'settings') or did_you_mean(key, SETTINGS_KEYS)})", setting=key)
                 continue
             problem = _check_setting(key, value)
             if problem:
-                self._err(kline, where, problem)
+                self._err(kline, problem, setting=key)
                 continue
             values[key] = tuple(value) if isinstance(value, list) else value
             if key == "secret_env_patterns":
@@ -585,10 +584,9 @@ class _Validator:
             self._sc_err(i, label, "script", f"{script!r} is a folder, not a script; name the script file inside it")
             return
         if not exists:
-            line = self.lines.key(i, "script")
-            self.deferred[label] = (
-                f"{self.display}:{line}: scenario '{label}' key 'script': {script} does not exist"
-                f" (looked for {full})"
+            self.deferred[label] = Problem(
+                self.display, self.lines.key(i, "script"), f"{script} does not exist",
+                scenario=label, key="script", hint=f"looked for {full}",
             )
 
     def _expect(self, i: int, label: str, raw: Any) -> dict[str, Any]:

@@ -118,7 +118,7 @@ def committed(root: Path, rels: Iterable[str], ref: str = "HEAD") -> list[Doc]:
     docs = []
     for rel in dict.fromkeys(rels):
         try:
-            data = git.read_at(root, ref, rel)
+            data = git.blob_at(root, ref, rel)
         except SmokeError:
             continue
         doc = parse_bytes(data) if data is not None else None

@@ -44,7 +44,7 @@ def broken_line(manifest: Manifest, sc: Scenario | None, r: Result) -> int:
 
 
 def summary_counts(results: Sequence[Result]) -> dict[str, int]:
-    counts = {s: 0 for s in STATUSES}
+    counts: dict[str, int] = {s: 0 for s in STATUSES}
     for r in results:
         counts[r.status] += 1
     return counts

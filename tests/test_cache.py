@@ -6,7 +6,7 @@ import marshal
 import os
 import sys
 
-from conftest import Repo
+from helpers import Repo
 
 MANIFEST = """
 [[scenario]]

@@ -6,7 +6,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import Repo
+from helpers import Repo
 
 from smoke.agents.harnesses import AGENT_VARS
 from smoke.policy import agent_names

@@ -14,9 +14,10 @@ from smoke.manifest import NAME_RE
 from smoke.output import Out
 from smoke.output import err
 from smoke.output import shown
+from smoke.records import ExitCode
 
 
-def cmd(args: argparse.Namespace) -> int:
+def cmd(args: argparse.Namespace) -> ExitCode:
     if args.unproven and not args.regression_of:
         raise SmokeError("--unproven goes with --regression-of REF", hint="drop --unproven, or say which ref the bug is at")
     path = manifest_mod.locate(args.manifest)
@@ -39,7 +40,7 @@ def cmd(args: argparse.Namespace) -> int:
             )
         proved = _prove(args, path, root, entry, out)
         if proved is None:
-            return 1
+            return ExitCode.REFUSED
         entry = proved
     added = editing.add(path, root, entry, scaffold)
     _report(out, added, entry)
@@ -47,7 +48,7 @@ def cmd(args: argparse.Namespace) -> int:
         from smoke import record
 
         record.explain(out, entry, recorded)
-    return 0
+    return ExitCode.OK
 
 
 def entry_from_args(args: argparse.Namespace, path: Path, root: Path) -> editing.Entry:

@@ -13,6 +13,8 @@ from smoke import git
 from smoke.errors import SmokeError
 from smoke.git import Change
 from smoke.manifest import Manifest
+from smoke.records import ExitCode
+from smoke.records import Status
 from smoke.selection import Selected
 from smoke.selection import Selector
 
@@ -113,7 +115,7 @@ def execute(
     what: str | None = None,
     root: Path | None = None,
     on_json: Callable[[list[Result]], None] | None = None,
-) -> int:
+) -> ExitCode:
     """Run the selection, report it, and turn it into an exit code.
 
     `what` names the work for the gate's refusal ("task 'x'", "the commit");
@@ -154,8 +156,8 @@ def execute(
             out.line(f"smoke gate refused {what or 'the run'}: the build failed, so no scenario can be trusted")
             if args.json:
                 # Scripts still get their one object: every selected scenario is an ERROR.
-                emit([Result(s.scenario.name, "error", 0.0, reason="the build failed") for s in selected])
-            return 1
+                emit([Result(s.scenario.name, Status.ERROR, 0.0, reason="the build failed") for s in selected])
+            return ExitCode.REFUSED
         path_prefix = [str(built.bin_dir)]
         extra_env["SMOKE_BUILD_DIR"] = str(built.build_dir)
     runner = Runner(
@@ -198,8 +200,8 @@ def execute(
     if any(r.blocks(fail_on_skip) for r in results):
         if what:
             out.line(out.paint(report.refusal(what, results, fail_on_skip), "error"))
-        return 1
-    return 0
+        return ExitCode.REFUSED
+    return ExitCode.OK
 
 
 def _print_json(results: list[Result]) -> None:

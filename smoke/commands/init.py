@@ -7,15 +7,16 @@ from __future__ import annotations
 
 import argparse
 import os
-import tempfile
 from importlib.resources import files
 from importlib.resources.abc import Traversable
 from pathlib import Path
 
 from smoke import git
 from smoke.errors import SmokeError
+from smoke.files import atomic_write
 from smoke.manifest import DEFAULT_REL_PATH
 from smoke.output import Out
+from smoke.records import ExitCode
 
 BEGIN = "<!-- smoke-gate:begin -->"
 END = "<!-- smoke-gate:end -->"
@@ -23,7 +24,7 @@ AGENT_FILES = ("AGENTS.md", "CLAUDE.md")
 HELPERS = "helpers.sh"
 
 
-def cmd(args: argparse.Namespace) -> int:
+def cmd(args: argparse.Namespace) -> ExitCode:
     root = _repo_root()
     manifest = _manifest_path(args.manifest, root)
     scenarios = manifest.parent / "scenarios"
@@ -47,7 +48,7 @@ def cmd(args: argparse.Namespace) -> int:
     for path in _agent_files(root):
         _show(out, _update_block(path, block), path, root, block=True)
     _next_steps(out, args.preset, root)
-    return 0
+    return ExitCode.OK
 
 
 # ---------------------------------------------------------------- where
@@ -181,18 +182,8 @@ def _read(path: Path) -> str:
 
 def _replace_file(path: Path, text: str) -> None:
     # Written beside the real file and renamed over it: an interrupted init never leaves half a file.
-    target = path.resolve()
     try:
-        mode = target.stat().st_mode & 0o7777
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-                f.write(text)
-            os.chmod(tmp, mode)
-            os.replace(tmp, target)
-        except BaseException:
-            os.unlink(tmp)
-            raise
+        atomic_write(path.resolve(), text)
     except OSError as e:
         raise SmokeError(f"cannot write {path}: {e.strerror or e}", hint="check the file's permissions") from None
 

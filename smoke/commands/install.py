@@ -14,9 +14,10 @@ from smoke.agents.harnesses import HARNESSES
 from smoke.errors import SmokeError
 from smoke.hooks import Plan
 from smoke.output import shown
+from smoke.records import ExitCode
 
 
-def cmd(args: argparse.Namespace) -> int:
+def cmd(args: argparse.Namespace) -> ExitCode:
     root = git.toplevel(Path.cwd())
     if root is None and not args.wg_shim:
         raise SmokeError("not inside a git repository", hint="run 'smoke install' in the repository to guard")
@@ -39,7 +40,7 @@ def cmd(args: argparse.Namespace) -> int:
         _note_manifest(args.manifest)
     if args.wg_shim:
         _note_path(Path(args.wg_shim).expanduser().absolute())
-    return 0
+    return ExitCode.OK
 
 
 def _agent_plans(root: Path | None, names: list[str], timeout: float | None) -> list[hookconfig.Planned]:
