@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from smoke import git
+from smoke.agents import DEFAULT_AGENT_ENV
 from smoke.manifest import STREAM_LIST_KEYS
-from smoke.policy import DEFAULT_AGENT_VAR
 
 # Assertions that are lists of strings, compared item by item.
 LIST_ASSERTIONS = STREAM_LIST_KEYS
@@ -173,8 +173,8 @@ def _settings(base: dict[str, Any], current: dict[str, Any]) -> list[Violation]:
         ))
     kept = set(_strings(now.get("agent_env")))
     for var in _strings(was.get("agent_env")):
-        # WG_AGENT_ID counts whatever agent_env says: dropping it weakens nothing.
-        if var not in kept and var != DEFAULT_AGENT_VAR:
+        # The default agent variables count whatever agent_env says: dropping one weakens nothing.
+        if var not in kept and var not in DEFAULT_AGENT_ENV:
             out.append(Violation(
                 None, "settings.agent_env",
                 f"agent variable {var!r} was removed (an agent that sets it would pass as a human"

@@ -165,6 +165,10 @@ def _args_install(p: argparse.ArgumentParser) -> None:
     p.add_argument("--force", action="store_true", help="replace foreign hooks (a backup is kept)")
 
 
+def _args_allow(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--task", metavar="T", required=True, help="the task whose next agent gate may pass")
+    p.add_argument("--reason", metavar="R", required=True, help="why (written to the audit log)")
+
 
 COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] = {
     "run": ("run scenarios and report", _args_run),
@@ -175,6 +179,7 @@ COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] = {
     "prove": ("show a scenario fails on the bad ref and passes on the good one", _args_prove),
     "init": ("create a manifest, helpers and agent instructions", _args_init),
     "install": ("install native git hooks (and the wg shim)", _args_install),
+    "allow": ("a person's one-shot grant for the next agent gate of a task", _args_allow),
 }
 
 

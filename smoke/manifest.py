@@ -11,6 +11,7 @@ import os
 import re
 from pathlib import Path
 
+from smoke.agents import DEFAULT_AGENT_ENV
 from smoke.errors import ManifestError
 from smoke.errors import SmokeError
 from smoke.output import shown
@@ -64,7 +65,7 @@ if TYPE_CHECKING:
         default_timeout_seconds: float = 180
         fail_on_skip: bool = False
         base_ref: str = "main"
-        agent_env: tuple[str, ...] = ("WG_AGENT_ID",)
+        agent_env: tuple[str, ...] = DEFAULT_AGENT_ENV
         build: str | None = None
         build_timeout_seconds: float = 1800
         task_branch_pattern: str = DEFAULT_TASK_BRANCH_PATTERN
@@ -97,7 +98,7 @@ else:
         "Settings",
         "jobs default_timeout_seconds fail_on_skip base_ref agent_env build build_timeout_seconds"
         " task_branch_pattern secret_env_patterns kill_grace_seconds",
-        defaults=(8, 180, False, "main", ("WG_AGENT_ID",), None, 1800, DEFAULT_TASK_BRANCH_PATTERN,
+        defaults=(8, 180, False, "main", DEFAULT_AGENT_ENV, None, 1800, DEFAULT_TASK_BRANCH_PATTERN,
                   DEFAULT_SECRET_PATTERNS, 2.0),
     )
 

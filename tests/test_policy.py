@@ -34,12 +34,12 @@ def _audit_log(repo: Repo) -> list[dict[str, object]]:
 # ---------------------------------------------------------------- pure
 
 
-def test_agent_names_always_start_with_wg_agent_id() -> None:
-    assert agent_names([]) == ["WG_AGENT_ID"]
-    assert agent_names([{"settings": {"agent_env": ["NOT_SET"]}}]) == ["WG_AGENT_ID", "NOT_SET"]
+def test_agent_names_always_start_with_the_default_agent_variables() -> None:
+    assert agent_names([]) == ["WG_AGENT_ID", "CLAUDECODE"]
+    assert agent_names([{"settings": {"agent_env": ["NOT_SET"]}}]) == ["WG_AGENT_ID", "CLAUDECODE", "NOT_SET"]
     docs = [{"settings": {"agent_env": ["A", "WG_AGENT_ID"]}}, None, {"settings": {"agent_env": "B"}}, {"settings": 1},
             {"settings": {"agent_env": ["B", 3, ""]}}]
-    assert agent_names(docs) == ["WG_AGENT_ID", "A", "B"]
+    assert agent_names(docs) == ["WG_AGENT_ID", "CLAUDECODE", "A", "B"]
 
 
 # ---------------------------------------------------------------- smoke gate --skip-smoke
@@ -82,17 +82,17 @@ def test_a_manifest_elsewhere_does_not_hide_the_committed_default_one(repo: Repo
     assert res.stderr.startswith(REFUSED.format("MY_BOT"))
 
 
-def test_a_human_still_bypasses_and_an_override_is_recorded(repo: Repo) -> None:
+def test_a_human_still_bypasses_and_an_override_no_longer_lets_an_agent_through(repo: Repo) -> None:
     repo.manifest('[settings]\nagent_env = ["MY_BOT"]\n' + MANIFEST)
     assert repo.commit("settings").returncode == 0
     repo.manifest(MANIFEST)
     res = _skip(repo, {})
     assert res.returncode == 0, res.stderr
     res = _skip(repo, {"MY_BOT": "1", "WG_SMOKE_AGENT_OVERRIDE": "1"})
-    assert res.returncode == 0, res.stderr
-    human, overridden = _audit_log(repo)
+    assert res.returncode == 1, res.stderr
+    assert "IGNORED: WG_SMOKE_AGENT_OVERRIDE is set" in res.stderr
+    (human,) = _audit_log(repo)
     assert (human["agent"], "override" in human) == ({}, False)
-    assert (overridden["agent"], overridden["override"]) == ({"MY_BOT": "1"}, ["WG_SMOKE_AGENT_OVERRIDE"])
 
 
 @pytest.mark.parametrize("stage", ["pre-commit", "done"])

@@ -379,21 +379,25 @@ def _override(
 ) -> int:
     """Refuse (1), unless a human set SMOKE_ALLOW_SHRINK=1: then warn loudly, audit, and allow (0)."""
     n = len(shown)
-    if os.environ.get(ALLOW_SHRINK_VAR) != "1":
-        out.line(out.paint(
-            f"smoke check --grow-only refused: {n} removal(s) or weakening(s) {since}"
-            " (restore them; the smoke suite only grows. A human may override with SMOKE_ALLOW_SHRINK=1, audited)",
-            "error",
-        ))
-        return 1
     from smoke import policy
 
     # Both sides' agent_env and the committed one's: removing a variable from settings must not let an agent through.
     names, agents = policy.detect(root, policy.manifest_rels(path, root), docs)
     if agents:
+        # No variable lets an agent shrink the suite, so none is named to it unless it set one.
+        if os.environ.get(ALLOW_SHRINK_VAR):
+            why = f"{ALLOW_SHRINK_VAR} is not honoured for agents ({', '.join(agents)} is set)"
+        else:
+            why = f"{n} removal(s) or weakening(s) {since} by an agent ({', '.join(agents)} is set)"
         out.line(out.paint(
-            f"smoke check --grow-only refused: SMOKE_ALLOW_SHRINK is not honoured for agents ({', '.join(agents)}"
-            " is set). Restore what was removed; only a human may shrink the smoke suite.",
+            f"smoke check --grow-only refused: {why}. Restore what was removed; only a human may shrink the smoke suite.",
+            "error",
+        ))
+        return 1
+    if os.environ.get(ALLOW_SHRINK_VAR) != "1":
+        out.line(out.paint(
+            f"smoke check --grow-only refused: {n} removal(s) or weakening(s) {since}"
+            " (restore them; the smoke suite only grows. A human may override with SMOKE_ALLOW_SHRINK=1, audited)",
             "error",
         ))
         return 1

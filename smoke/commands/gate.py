@@ -37,6 +37,8 @@ def cmd(args: argparse.Namespace) -> int:
         return _bypass(args)
     manifest = manifest_mod.load(args.manifest, cached=True)
     task = args.task or common.current_task(manifest)
+    if _agent_granted(manifest, task):
+        return 0
     if args.stage == "done":
         if not task:
             raise SmokeError("--stage done needs the task being finished", hint="pass --task T")
@@ -50,6 +52,36 @@ def cmd(args: argparse.Namespace) -> int:
     if args.stage == "pre-commit":
         return _gate_commit(args, manifest, selector, what, scope)
     return _gate_here(args, manifest, selector, what, scope)
+
+
+def _agent_granted(manifest: Manifest, task: str | None) -> bool:
+    """For an agent: name an ignored override variable, and spend a person's grant for `task` if one applies."""
+    from smoke import agents
+
+    found = agents.caller_agents(_bytes(manifest.path))
+    if not found:
+        return False
+    ignored = agents.ignored_overrides("smoke gate")
+    if ignored:
+        sys.stderr.write(f"{'!' * 79}\n!!! {ignored}\n{'!' * 79}\n")
+    from smoke import grants
+
+    if not task or not grants.present(manifest.root):
+        return False
+    grant, why_not = grants.take(manifest.root, task)
+    if grant is None:
+        if why_not:
+            sys.stderr.write(f"smoke gate: note: {why_not}; it does not apply\n")
+        return False
+    from smoke import policy
+
+    log = policy.audit(manifest.root, "grant-used", task, None, str(grant.get("reason")), agent_env=found)
+    bar = "!" * 79
+    sys.stderr.write(
+        f"{bar}\n!!! SMOKE GATE PASSED BY A GRANT for task '{task}', given by {grant.get('user')}: no scenario was run.\n"
+        f"!!! Reason: {grant.get('reason')}\n!!! The grant is used up. Recorded in the audit log: {log}\n{bar}\n"
+    )
+    return True
 
 
 def _nothing(args: argparse.Namespace, scope: str, report_json: bool = True) -> int:
@@ -391,7 +423,7 @@ def _by_commit(pushed: list[tuple[str, str, list[Change]]]) -> list[Push]:
 
 
 def _bypass(args: argparse.Namespace) -> int:
-    """--skip-smoke: loud, audited, and refused for agents without an override."""
+    """--skip-smoke: loud, audited, and refused for agents (whatever their environment says)."""
     from smoke import policy
 
     path, root = _manifest_place(args)
@@ -401,16 +433,21 @@ def _bypass(args: argparse.Namespace) -> int:
         manifest = None
     root = manifest.root if manifest else root
     names, agents = _agents(path, root)
-    override = policy.overrides()
     task = args.task or (common.current_task(manifest) if manifest else None)
-    if agents and not override:
+    if agents:
+        from smoke.agents import ignored_overrides
+
+        ignored = ignored_overrides("smoke gate")
+        if ignored:
+            sys.stderr.write(f"{'!' * 79}\n!!! {ignored}\n{'!' * 79}\n")
         sys.stderr.write(
-            f"smoke gate: --skip-smoke refused: the caller is an agent ({', '.join(agents)} is set). "
-            "Fix the failing scenario instead; a human may set SMOKE_AGENT_OVERRIDE=1.\n"
+            f"smoke gate: --skip-smoke refused: the caller is an agent ({', '.join(agents)} is set)."
+            " Fix the failing scenario instead. If the gate must be passed without it, ask a person to run"
+            f" 'smoke allow --task {task or 'T'} --reason ...' in their own terminal.\n"
         )
         return 1
     reason = args.reason or os.environ.get(REASON_VAR)
-    log = policy.audit(root, "skip-smoke", task, args.stage, reason, agent_env=names, override=override)
+    log = policy.audit(root, "skip-smoke", task, args.stage, reason, agent_env=names)
     if log is None:
         # An unaudited bypass is exactly what this tool exists to prevent.
         raise SmokeError("--skip-smoke refused: not inside a git repository, so the bypass cannot be audited")

@@ -1,0 +1,59 @@
+"""Who is an agent: the environment variables that mark a command run by a coding agent.
+
+Kept free of heavy imports: the no-op gate asks it (a caller that is an agent
+never gets the manifest cache, nor a manifest named by the environment).
+"""
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable
+
+# The variables that make a caller an agent whatever the manifest says. Each
+# one is set by a coding-agent harness in the environment of the commands it
+# runs; add a harness here with a link to where its documentation says so.
+DEFAULT_AGENT_ENV: tuple[str, ...] = (
+    # workgraph's agents (the project this tool was made for).
+    "WG_AGENT_ID",
+    # Claude Code: "CLAUDECODE: Set to 1 in shell environments Claude Code
+    # spawns", https://code.claude.com/docs/en/env-vars
+    "CLAUDECODE",
+)
+
+# Variables that once let an agent through. They no longer do: a set one is
+# named in a loud line and ignored; a person's grant (`smoke allow`) replaced them.
+OVERRIDE_VARS = ("SMOKE_AGENT_OVERRIDE", "WG_SMOKE_AGENT_OVERRIDE")
+
+# `agent_env = [...]` as written in a manifest, read without parsing TOML: the
+# no-op gate must not pay for a parser to learn who its caller is. It may
+# find more names than the TOML holds (a commented-out line), never fewer for
+# the usual spellings; more names only ever make more callers agents.
+_AGENT_ENV_RE = re.compile(rb"""agent_env["']?\s*=\s*\[([^\]]*)\]""")
+_NAME_RE = re.compile(rb"""["']([^"'\s]+)["']""")
+
+
+def set_among(names: Iterable[str]) -> list[str]:
+    """Those of `names` set in the environment. A variable set but empty is not an agent."""
+    return [v for v in dict.fromkeys(names) if os.environ.get(v, "").strip()]
+
+
+def named_in(data: bytes | None) -> list[str]:
+    """The agent variables a manifest's bytes name, plus the defaults."""
+    names = list(DEFAULT_AGENT_ENV)
+    if data:
+        for listed in _AGENT_ENV_RE.findall(data):
+            names.extend(n.decode("utf-8", "replace") for n in _NAME_RE.findall(listed))
+    return list(dict.fromkeys(names))
+
+
+def caller_agents(manifest_bytes: bytes | None = None) -> list[str]:
+    """The agent variables set now, among the defaults and those `manifest_bytes` names."""
+    return set_among(named_in(manifest_bytes))
+
+
+def ignored_overrides(prog: str) -> str | None:
+    """The loud line for an agent that set an old override variable; None when none is set."""
+    found = [v for v in OVERRIDE_VARS if os.environ.get(v)]
+    if not found:
+        return None
+    return f"{prog}: IGNORED: {', '.join(found)} is set, but no environment variable lets an agent past the smoke gate"

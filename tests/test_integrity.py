@@ -1,0 +1,179 @@
+"""Gate integrity: nothing the caller's environment or the git directory can change quietly decides what the gate checks.
+
+One section per route of issue 12, each through the real `smoke` and real git.
+"""
+from __future__ import annotations
+
+import json
+import os
+import pty
+import select
+import time
+
+import pytest
+from conftest import SMOKE
+from conftest import Repo
+
+# A task whose only scenario fails: every gate of it is refused unless something lets it through.
+BROKEN = """
+[[scenario]]
+name = "login_works"
+run = "echo login broken"
+owners = ["t1"]
+paths = ["src/**"]
+[scenario.expect]
+stdout_contains = ["login ok"]
+"""
+
+
+@pytest.fixture
+def broken(repo: Repo) -> Repo:
+    repo.manifest(BROKEN)
+    repo.write("src/app.txt", "app\n")
+    assert repo.commit("a broken scenario").returncode == 0
+    return repo
+
+
+def _audit(repo: Repo) -> list[dict[str, object]]:
+    path = repo.path / ".git" / "smoke" / "audit.log"
+    return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+
+
+def _done(repo: Repo, env: dict[str, str] | None = None, task: str = "t1"):  # type: ignore[no-untyped-def]
+    return repo.smoke("gate", "--task", task, "--stage", "done", env=env)
+
+
+# ---------------------------------------------------------------- route 10: who is an agent
+
+
+@pytest.mark.parametrize("var", ["WG_AGENT_ID", "CLAUDECODE"])
+def test_the_default_agent_variables_make_an_agent(broken: Repo, var: str) -> None:
+    res = broken.smoke("gate", "--task", "t1", "--skip-smoke", env={var: "1"})
+    assert res.returncode == 1
+    assert f"--skip-smoke refused: the caller is an agent ({var} is set)" in res.stderr
+
+
+def test_a_variable_set_but_empty_is_not_an_agent(broken: Repo) -> None:
+    res = broken.smoke("gate", "--task", "t1", "--skip-smoke", "--reason", "r", env={"CLAUDECODE": "", "WG_AGENT_ID": ""})
+    assert res.returncode == 0, res.stderr
+    assert "SMOKE GATE BYPASSED" in res.stderr
+    (entry,) = _audit(broken)
+    assert entry["agent"] == {}
+
+
+# ---------------------------------------------------------------- route 9: overrides and `smoke allow`
+
+
+@pytest.mark.parametrize("var", ["SMOKE_AGENT_OVERRIDE", "WG_SMOKE_AGENT_OVERRIDE"])
+def test_an_override_variable_is_named_loudly_and_ignored_for_an_agent(broken: Repo, var: str) -> None:
+    res = _done(broken, {"WG_AGENT_ID": "a1", var: "1"})
+    assert res.returncode == 1
+    assert f"!!! smoke gate: IGNORED: {var} is set, but no environment variable lets an agent past the smoke gate\n" in res.stderr
+    res = broken.smoke("gate", "--task", "t1", "--skip-smoke", env={"WG_AGENT_ID": "a1", var: "1"})
+    assert res.returncode == 1
+    assert _audit(broken) == []
+
+
+def test_no_message_shown_to_an_agent_names_an_override_variable(broken: Repo) -> None:
+    for args in (("gate", "--task", "t1", "--stage", "done"), ("gate", "--task", "t1", "--skip-smoke")):
+        res = broken.smoke(*args, env={"WG_AGENT_ID": "a1"})
+        assert res.returncode == 1
+        assert "OVERRIDE" not in res.stdout + res.stderr
+        assert "smoke allow --task t1" in res.stderr or args[-1] == "done"
+
+
+def _at_terminal(repo: Repo, args: list[str], typed: str | None, env: dict[str, str] | None = None) -> tuple[int, str]:
+    """Run `smoke ARGS` on a real pseudo-terminal, typing `typed` when it asks; (exit code, what it printed)."""
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: becomes smoke, with the terminal as stdin, stdout and stderr
+        try:
+            os.chdir(repo.path)
+            os.execve(SMOKE, [SMOKE, *args], {**repo.env, **(env or {})})
+        finally:
+            os._exit(127)
+    seen = b""
+    sent = False
+    deadline = time.monotonic() + 60
+    try:
+        while time.monotonic() < deadline:
+            if typed is not None and not sent and b"Type the task id" in seen:
+                os.write(fd, typed.encode() + b"\n")
+                sent = True
+            ready, _, _ = select.select([fd], [], [], 1.0)
+            if not ready:
+                continue
+            try:
+                chunk = os.read(fd, 4096)
+            except OSError:  # EIO: the child closed the terminal
+                break
+            if not chunk:
+                break
+            seen += chunk
+    finally:
+        _, status = os.waitpid(pid, 0)
+        os.close(fd)
+    return os.waitstatus_to_exitcode(status), seen.decode(errors="replace").replace("\r\n", "\n")
+
+
+def test_allow_without_a_terminal_is_refused(broken: Repo) -> None:
+    res = broken.smoke("allow", "--task", "t1", "--reason", "endpoint down")
+    assert (res.returncode, res.stdout) == (2, "")
+    assert res.stderr == (
+        "smoke allow: error: a person at a terminal must run this: it asks them to type the task id,"
+        " and nothing else can grant\n"
+    )
+    assert not (broken.path / ".git" / "smoke" / "grants").exists()
+
+
+def test_allow_refuses_a_wrong_task_id_typed(broken: Repo) -> None:
+    code, shown = _at_terminal(broken, ["allow", "--task", "t1", "--reason", "demo"], "t2")
+    assert code == 2, shown
+    assert "you typed 't2', not 't1'; no grant was written" in shown
+    assert _done(broken, {"WG_AGENT_ID": "a1"}).returncode == 1
+
+
+def test_allow_refuses_an_agent_even_at_a_terminal(broken: Repo) -> None:
+    code, shown = _at_terminal(broken, ["allow", "--task", "t1", "--reason", "demo"], "t1", {"CLAUDECODE": "1"})
+    assert code == 2, shown
+    assert "an agent cannot grant itself a pass" in shown
+
+
+def test_a_grant_lets_the_next_agent_gate_of_its_task_through_once_loudly(broken: Repo) -> None:
+    code, shown = _at_terminal(broken, ["allow", "--task", "t1", "--reason", "endpoint down"], "t1",
+                               {"USER": "erik", "LOGNAME": "erik"})
+    assert code == 0, shown
+    assert "granted: the next agent gate of task 't1' passes once" in shown
+    # Another task's gate does not spend it, and a person's gate does not either.
+    assert _done(broken, {"WG_AGENT_ID": "a1"}, task="t9").returncode == 0  # t9 owns nothing
+    assert _done(broken).returncode == 1
+    res = _done(broken, {"WG_AGENT_ID": "a1"})
+    assert res.returncode == 0, res.stderr
+    assert "!!! SMOKE GATE PASSED BY A GRANT for task 't1', given by erik: no scenario was run.\n" in res.stderr
+    assert "!!! Reason: endpoint down\n" in res.stderr
+    again = _done(broken, {"WG_AGENT_ID": "a1"})
+    assert again.returncode == 1
+    assert "login_works" in again.stdout
+    assert [(e["action"], e["task"]) for e in _audit(broken)] == [("allow", "t1"), ("grant-used", "t1")]
+
+
+def test_a_grant_is_bound_to_the_work_it_was_given_for(broken: Repo) -> None:
+    code, shown = _at_terminal(broken, ["allow", "--task", "t1", "--reason", "demo"], "t1")
+    assert code == 0, shown
+    broken.write("src/app.txt", "changed after the grant\n")
+    res = _done(broken, {"WG_AGENT_ID": "a1"})
+    assert res.returncode == 1
+    assert "the grant for task 't1' was given for other work (the files changed since); it does not apply" in res.stderr
+    broken.write("src/app.txt", "app\n")
+    assert _done(broken, {"WG_AGENT_ID": "a1"}).returncode == 0
+
+
+def test_a_grant_expires(broken: Repo) -> None:
+    code, shown = _at_terminal(broken, ["allow", "--task", "t1", "--reason", "demo"], "t1")
+    assert code == 0, shown
+    (grant_file,) = (broken.path / ".git" / "smoke" / "grants").iterdir()
+    grant = json.loads(grant_file.read_text())
+    grant["expires"] = time.time() - 1
+    grant_file.write_text(json.dumps(grant))
+    res = _done(broken, {"WG_AGENT_ID": "a1"})
+    assert res.returncode == 1
+    assert "the grant for task 't1' has expired" in res.stderr
