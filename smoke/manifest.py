@@ -11,6 +11,7 @@ import os
 import re
 from pathlib import Path
 
+from smoke import agents
 from smoke.agents import DEFAULT_AGENT_ENV
 from smoke.errors import ManifestError
 from smoke.errors import SmokeError
@@ -160,6 +161,8 @@ def locate(explicit: str | None, cwd: Path | None = None) -> Path:
                     f"manifest {value} (from {source}) does not exist",
                     hint="fix the path; an explicit manifest is never treated as 'nothing to gate'",
                 )
+            if source != "--manifest":
+                _from_environment(path, source, cwd)
             return path
     from smoke import git
 
@@ -176,6 +179,37 @@ def locate(explicit: str | None, cwd: Path | None = None) -> Path:
             hint="run 'smoke init' to create one, or pass --manifest PATH",
         )
     return path
+
+
+def _from_environment(path: Path, source: str, cwd: Path) -> None:
+    """A manifest named by the environment: refused for an agent, announced for a person.
+
+    The caller's environment must not quietly decide what the gate checks: an
+    agent's gate uses the repository's own manifest.
+    """
+    from smoke import git
+
+    top = git.find_toplevel(cwd)
+    own = top / DEFAULT_REL_PATH if top is not None else None
+    if own is not None and os.path.normpath(path) == os.path.normpath(own):
+        return
+    found = agents.caller_agents(_bytes_or_none(own))
+    if found:
+        raise SmokeError(
+            f"{source} names the manifest {shown(path)}, not this repository's own ({DEFAULT_REL_PATH}):"
+            " refused, because the caller is an agent and an agent's gate uses the repository's own manifest",
+            hint="unset it",
+        )
+    from smoke.output import err
+
+    err(f"smoke: note: using the manifest {shown(path)} named by {source}, not the repository's own")
+
+
+def _bytes_or_none(path: Path | None) -> bytes | None:
+    try:
+        return path.read_bytes() if path is not None else None
+    except OSError:
+        return None
 
 
 def load(explicit: str | None = None, *, cwd: Path | None = None, cached: bool = False) -> Manifest:
@@ -209,6 +243,9 @@ def load_path(path: Path, root: Path, data: bytes | None = None, *, cached: bool
             data = path.read_bytes()
         except OSError as e:
             raise SmokeError(f"cannot read manifest: {e.strerror}", path=str(path)) from None
+    # Nothing an agent could have written in the git directory decides its
+    # gate: for an agent the manifest is always parsed and validated afresh.
+    cached = cached and not agents.caller_agents(data)
     if cached:
         from smoke import cache
 

@@ -9,6 +9,7 @@ import os
 import pty
 import select
 import time
+from pathlib import Path
 
 import pytest
 from conftest import SMOKE
@@ -177,3 +178,46 @@ def test_a_grant_expires(broken: Repo) -> None:
     res = _done(broken, {"WG_AGENT_ID": "a1"})
     assert res.returncode == 1
     assert "the grant for task 't1' has expired" in res.stderr
+
+
+# ---------------------------------------------------------------- route 3: a manifest named by the environment
+
+
+@pytest.mark.parametrize("var", ["SMOKE_MANIFEST", "WG_SMOKE_MANIFEST"])
+@pytest.mark.parametrize("inside", [True, False])
+def test_a_manifest_named_by_the_environment_is_refused_for_an_agent(broken: Repo, tmp_path: Path, var: str, inside: bool) -> None:
+    empty = (broken.path / "empty.toml") if inside else (tmp_path / "empty.toml")
+    empty.write_text("")
+    res = _done(broken, {"WG_AGENT_ID": "a1", var: str(empty)})
+    assert (res.returncode, res.stdout) == (2, "")
+    assert res.stderr.startswith(f"smoke gate: error: ${var} names the manifest ")
+    assert "refused, because the caller is an agent and an agent's gate uses the repository's own manifest" in res.stderr
+
+
+def test_a_manifest_named_by_the_environment_is_announced_for_a_person(broken: Repo) -> None:
+    (broken.path / "empty.toml").write_text("")
+    res = _done(broken, {"SMOKE_MANIFEST": "empty.toml"})
+    assert res.returncode == 0, res.stderr
+    assert "smoke: note: using the manifest empty.toml named by $SMOKE_MANIFEST, not the repository's own\n" in res.stderr
+    # Naming the repository's own manifest is no change at all.
+    res = _done(broken, {"WG_AGENT_ID": "a1", "SMOKE_MANIFEST": "tests/smoke/manifest.toml"})
+    assert res.returncode == 1
+    assert "note: using the manifest" not in res.stderr
+
+
+# ---------------------------------------------------------------- route 13: a poisoned manifest cache
+
+
+def test_a_poisoned_manifest_cache_never_passes_an_agents_gate(broken: Repo) -> None:
+    import marshal
+
+    assert _done(broken).returncode == 1  # a person's gate writes the cache
+    (cache,) = (broken.path / ".git" / "smoke").glob("manifest-cache.*.marshal")
+    doc = marshal.loads(cache.read_bytes())
+    assert [s["name"] for s in doc["scenarios"]] == ["login_works"]
+    doc["scenarios"] = []
+    cache.write_bytes(marshal.dumps(doc))
+    for env in ({"WG_AGENT_ID": "a1"}, {"CLAUDECODE": "1"}):
+        res = _done(broken, env)
+        assert res.returncode == 1, res.stdout + res.stderr
+        assert "login_works" in res.stdout
