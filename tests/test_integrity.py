@@ -221,3 +221,26 @@ def test_a_poisoned_manifest_cache_never_passes_an_agents_gate(broken: Repo) -> 
         res = _done(broken, env)
         assert res.returncode == 1, res.stdout + res.stderr
         assert "login_works" in res.stdout
+
+
+def test_a_poisoned_build_cache_never_passes_an_agents_gate(repo: Repo) -> None:
+    repo.manifest("""
+[settings]
+build = "mkdir -p \\"$SMOKE_BUILD_DIR/bin\\" && cp tool.sh \\"$SMOKE_BUILD_DIR/bin/tool\\" && chmod +x \\"$SMOKE_BUILD_DIR/bin/tool\\""
+
+[[scenario]]
+name = "tool_works"
+run = "tool"
+owners = ["t1"]
+[scenario.expect]
+stdout_contains = ["tool ok"]
+""")
+    repo.write("tool.sh", "#!/bin/sh\necho tool broken\n")
+    assert repo.commit("a broken tool").returncode == 0
+    assert _done(repo).returncode == 1  # a person's gate fills the build cache
+    (tool,) = (repo.path / ".git" / "smoke" / "build").glob("*/bin/tool")
+    tool.write_text("#!/bin/sh\necho tool ok\n")
+    assert _done(repo).returncode == 0  # the cache is a person's speed-up
+    res = _done(repo, {"WG_AGENT_ID": "a1"})
+    assert res.returncode == 1, res.stdout + res.stderr
+    assert "tool broken" in res.stdout

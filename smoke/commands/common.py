@@ -146,7 +146,7 @@ def execute(
     if settings.build:
         from smoke import build
 
-        built = build.ensure(manifest, out, root=root, keep=root is None)
+        built = build.ensure(manifest, out, root=root, keep=root is None, fresh=_agent_run(manifest))
         if built.error:
             out.line(out.paint(f"smoke: the build failed: {built.error}", "error"))
             for line in built.tail.splitlines():
@@ -190,6 +190,17 @@ def execute(
             out.line(out.paint(report.refusal(what, results, fail_on_skip), "error"))
         return 1
     return 0
+
+
+def _agent_run(manifest: Manifest) -> bool:
+    """Whether an agent runs this: then nothing cached in the git directory is used."""
+    from smoke import agents
+
+    try:
+        data = manifest.path.read_bytes()
+    except OSError:
+        data = None
+    return bool(agents.caller_agents(data))
 
 
 def _print_json(results: list[Result]) -> None:
