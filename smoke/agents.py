@@ -57,3 +57,27 @@ def ignored_overrides(prog: str) -> str | None:
     if not found:
         return None
     return f"{prog}: IGNORED: {', '.join(found)} is set, but no environment variable lets an agent past the smoke gate"
+
+
+def _main(argv: list[str]) -> int:
+    """`python -m smoke.agents [MANIFEST]`: exit 0 and print the names when the caller is an agent, else 1.
+
+    For the `wg` shim, which must not trust a smoke chosen by the caller's environment to ask this.
+    """
+    data = None
+    if argv:
+        try:
+            with open(argv[0], "rb") as f:
+                data = f.read()
+        except OSError:
+            data = None
+    found = caller_agents(data)
+    if found:
+        print(", ".join(found))
+    return 0 if found else 1
+
+
+if __name__ == "__main__":
+    import sys
+
+    raise SystemExit(_main(sys.argv[1:]))

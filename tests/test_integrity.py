@@ -244,3 +244,47 @@ stdout_contains = ["tool ok"]
     res = _done(repo, {"WG_AGENT_ID": "a1"})
     assert res.returncode == 1, res.stdout + res.stderr
     assert "tool broken" in res.stdout
+
+
+# ---------------------------------------------------------------- route 4: the wg shim runs the installed smoke-gate
+
+
+def _shim(repo: Repo, tmp_path: Path) -> dict[str, str]:
+    """The shim installed by `smoke install --wg-shim` ahead of a stand-in wg that records it ran; the PATH to use."""
+    real = tmp_path / "real-bin"
+    real.mkdir()
+    (real / "wg").write_text("#!/bin/sh\necho real wg ran: \"$@\"\n")
+    (real / "wg").chmod(0o755)
+    assert repo.smoke("install", "--wg-shim", str(tmp_path / "shim-bin")).returncode == 0
+    return {"PATH": os.pathsep.join([str(tmp_path / "shim-bin"), str(real), repo.env["PATH"]])}
+
+
+def _wg(repo: Repo, env: dict[str, str], *args: str):  # type: ignore[no-untyped-def]
+    import subprocess
+
+    return subprocess.run(["wg", *args], cwd=repo.path, env={**repo.env, **env}, capture_output=True, text=True, timeout=120)
+
+
+def test_smoke_bin_does_not_choose_an_agents_gate(broken: Repo, tmp_path: Path) -> None:
+    path = _shim(broken, tmp_path)
+    res = _wg(broken, {**path, "SMOKE_BIN": "/bin/true", "WG_AGENT_ID": "a1"}, "done", "t1")
+    assert res.returncode == 1, res.stdout + res.stderr
+    assert "real wg ran" not in res.stdout
+    assert ("wg (smoke-gate shim): SMOKE_BIN is a person's setting: ignored, because the caller is an agent;"
+            " running the installed smoke-gate.\n") in res.stderr
+    assert "login_works" in res.stdout
+    # A person may still point the shim at another smoke.
+    res = _wg(broken, {**path, "SMOKE_BIN": "/bin/true"}, "done", "t1")
+    assert (res.returncode, res.stdout) == (0, "real wg ran: done t1\n")
+
+
+def test_an_agents_path_does_not_choose_its_gate(broken: Repo, tmp_path: Path) -> None:
+    path = _shim(broken, tmp_path)
+    fake = tmp_path / "fake-bin"
+    fake.mkdir()
+    (fake / "smoke").write_text("#!/bin/sh\nexit 0\n")
+    (fake / "smoke").chmod(0o755)
+    env = {"PATH": os.pathsep.join([path["PATH"].split(os.pathsep, 1)[0], str(fake), path["PATH"]]), "CLAUDECODE": "1"}
+    res = _wg(broken, env, "done", "t1")
+    assert res.returncode == 1, res.stdout + res.stderr
+    assert "real wg ran" not in res.stdout

@@ -23,7 +23,7 @@ def cmd(args: argparse.Namespace) -> int:
         plans += _hook_plans(root, args.manifest)
     if args.wg_shim:
         shim_dir = Path(args.wg_shim).expanduser().absolute()
-        plans.append(hooks.plan(shim_dir / hooks.SHIM_NAME, hooks.script(hooks.SHIM_NAME), hooks.SHIM_MARKER))
+        plans.append(hooks.plan(shim_dir / hooks.SHIM_NAME, hooks.render_shim(sys.executable), hooks.SHIM_MARKER))
     _refuse_foreign(plans, args.force)
     for p in plans:
         _say(_written(p, hooks.apply(p)))
