@@ -27,6 +27,8 @@ if TYPE_CHECKING:
 # Commits searched for a task id in their message: bounded so a long history stays fast.
 TASK_LOG_LIMIT = 2000
 NULL_SHA = "0" * 40
+DEFAULT_BASE_REF = "main"  # settings.base_ref when the manifest says nothing
+TRUNK_NAMES = ("main", "master", "trunk")  # what the default base may be called
 # Set by git while it runs a hook; they point at the repository being committed
 # to, so a scenario or a build that makes its own repository must not inherit them.
 HOOK_VARS = (
@@ -287,15 +289,33 @@ def common_ancestor(root: Path, a: str, b: str) -> str | None:
 
 
 def merge_base(root: Path, base_ref: str) -> tuple[str, str] | None:
-    """The merge-base of HEAD with base_ref, falling back to the remote's default branch."""
-    candidates = [base_ref, f"origin/{base_ref}", "origin/HEAD", "master", "origin/master"]
-    for ref in dict.fromkeys(candidates):
-        if rev_parse(root, ref) is None:
-            continue
+    """The merge-base of HEAD with base_ref, here or on origin; None when they share no history.
+
+    The default base (`main`) also looks for the usual trunk names and the
+    remote's default branch. A base that names no commit at all is an error,
+    never "nothing changed": a typo must not make every task look untouched.
+    """
+    candidates = base_candidates(base_ref)
+    resolved = [ref for ref in candidates if rev_parse(root, ref) is not None]
+    if not resolved:
+        raise SmokeError(
+            f"settings.base_ref '{base_ref}' does not name a commit here (looked for {', '.join(candidates)})",
+            hint="set base_ref under [settings] to the branch tasks start from, or fetch it",
+        )
+    for ref in resolved:
         out = _run(root, "merge-base", "HEAD", ref, check=False).strip()
         if out:
             return ref, out
     return None
+
+
+def base_candidates(base_ref: str) -> list[str]:
+    """Where base_ref may be found: here, then on origin; for the default, each usual trunk name and origin's HEAD."""
+    names = TRUNK_NAMES if base_ref == DEFAULT_BASE_REF else (base_ref,)
+    refs = [ref for name in names for ref in (name, f"origin/{name}")]
+    if base_ref == DEFAULT_BASE_REF:
+        refs.append("origin/HEAD")
+    return list(dict.fromkeys(refs))
 
 
 def branch_files(root: Path, base_ref: str) -> list[Change]:

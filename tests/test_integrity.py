@@ -288,3 +288,35 @@ def test_an_agents_path_does_not_choose_its_gate(broken: Repo, tmp_path: Path) -
     res = _wg(broken, env, "done", "t1")
     assert res.returncode == 1, res.stdout + res.stderr
     assert "real wg ran" not in res.stdout
+
+
+# ---------------------------------------------------------------- route 5: a base_ref that does not resolve
+
+
+@pytest.mark.parametrize("command", [("gate", "--stage", "done"), ("list",)])
+def test_a_base_ref_that_does_not_resolve_is_a_usage_error(broken: Repo, command: tuple[str, ...]) -> None:
+    broken.manifest('[settings]\nbase_ref = "develpo"\n' + BROKEN)
+    assert broken.commit("typo").returncode == 0
+    res = broken.smoke(*command, "--task", "t9")
+    assert (res.returncode, res.stdout) == (2, "")
+    assert res.stderr == (
+        f"smoke {command[0]}: error: settings.base_ref 'develpo' does not name a commit here (looked for develpo,"
+        " origin/develpo) (set base_ref under [settings] to the branch tasks start from, or fetch it)\n"
+    )
+
+
+def test_the_default_base_finds_a_trunk_called_master(repo: Repo) -> None:
+    repo.git("branch", "-m", "main", "master")
+    repo.manifest(BROKEN)
+    repo.write("src/app.txt", "app\n")
+    assert repo.commit("on master").returncode == 0
+    repo.git("checkout", "-q", "-b", "feature")
+    repo.write("src/app.txt", "changed on the branch\n")
+    assert repo.commit("work for t9").returncode == 0
+    res = repo.smoke("list", "--task", "t9")
+    assert res.returncode == 0, res.stderr
+    assert "login_works" in res.stdout
+    repo.git("branch", "-m", "master", "develop")
+    res = repo.smoke("list", "--task", "t9")
+    assert res.returncode == 2
+    assert "settings.base_ref 'main' does not name a commit here (looked for main, origin/main, master" in res.stderr
