@@ -320,3 +320,16 @@ def test_the_default_base_finds_a_trunk_called_master(repo: Repo) -> None:
     res = repo.smoke("list", "--task", "t9")
     assert res.returncode == 2
     assert "settings.base_ref 'main' does not name a commit here (looked for main, origin/main, master" in res.stderr
+
+
+# ---------------------------------------------------------------- route 6: wg done compares with the fork from base_ref
+
+
+def test_done_refuses_a_scenario_removed_in_a_no_verify_commit_on_the_branch(broken: Repo) -> None:
+    broken.git("checkout", "-q", "-b", "wg/t1")
+    broken.manifest(BROKEN.replace('owners = ["t1"]', 'owners = []'))
+    assert broken.commit("drop my task from the scenario").returncode == 0  # --no-verify
+    res = _done(broken)
+    assert res.returncode == 1, res.stdout + res.stderr
+    assert "owner 't1'" in res.stdout + res.stderr
+    assert "since the fork from the base branch" in res.stdout + res.stderr

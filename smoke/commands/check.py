@@ -178,20 +178,27 @@ def _grow_only(out: Out, args: argparse.Namespace) -> int:
     return _override(out, root, path, docs, shown, since, stage)
 
 
-def guard_work_tree(out: Out, path: Path, root: Path, stage: str, task: str | None) -> int:
-    """The work tree's manifest and scripts against HEAD, worded as `smoke check --grow-only` words it.
+def guard_work_tree(
+    out: Out, path: Path, root: Path, stage: str, task: str | None, bases: list[str] | None = None,
+) -> int:
+    """The work tree's manifest and scripts against each of `bases` (default HEAD), worded as `smoke check --grow-only` words it.
 
     0 when nothing shrank (or a human overrode it), 1 when refused, 2 when the
     manifest does not parse. For doors with no grow-only step of their own (`wg done`).
     """
     rel = _relative(path, root)
-    compared = _compare(out, growonly.Side("HEAD"), path, root, rel, None, staged=False)
-    if compared is None:
-        return 2
-    shown, docs = compared
+    shown: list[str] = []
+    docs: list[dict[str, Any]] = []
+    for base in bases or ["HEAD"]:
+        compared = _compare(out, growonly.Side(base), path, root, rel, None, staged=False)
+        if compared is None:
+            return 2
+        shown.extend(line for line in compared[0] if line not in shown)
+        docs.extend(compared[1])
     if not shown:
         return 0
-    return _override(out, root, path, docs, shown, "since HEAD", stage, task)
+    since = " and ".join(f"since {_short(b)}" if b == "HEAD" else f"since the fork from the base branch ({_short(b)})" for b in bases or ["HEAD"])
+    return _override(out, root, path, docs, shown, since, stage, task)
 
 
 def _sides(out: Out, args: argparse.Namespace, root: Path, rel: str) -> tuple[list[growonly.Side], bool]:

@@ -217,22 +217,35 @@ def _unstaged(status: tuple[tuple[str, str], ...]) -> str | None:
 
 
 def _grow_only(args: argparse.Namespace, manifest: Manifest, task: str) -> int:
-    """`wg done` has no grow-only hook of its own: the work tree must not promise less than HEAD.
+    """`wg done` has no grow-only hook of its own: the work tree must not promise less than HEAD,
+    nor less than where the task's branch left `base_ref`.
 
-    Otherwise dropping the task from `owners` (uncommitted) would select
-    nothing and pass. Bytes first: an unchanged manifest costs no parsing.
+    Otherwise dropping the task from `owners` (uncommitted, or in a commit made
+    with --no-verify) would select nothing and pass. Bytes first: a manifest
+    unchanged since both costs no parsing.
     """
     root = manifest.root
     rel = _manifest_rel(manifest)
-    committed = git.blob_at(root, "HEAD", rel) if rel is not None else None
-    if rel is None or committed is None:
-        return 0  # no commit yet, or a manifest new since HEAD: nothing to shrink
-    if committed == _bytes(manifest.path) and not _suite_deleted(manifest, rel):
+    if rel is None or git.head_sha(root) is None:
+        return 0  # no commit yet: nothing to shrink
+    bases = ["HEAD"]
+    found = git.merge_base(root, manifest.settings.base_ref)
+    if found is not None and found[1] != git.rev_parse(root, "HEAD"):
+        bases.append(found[1])
+    current = _bytes(manifest.path)
+    changed = []
+    for base in bases:
+        committed = git.blob_at(root, base, rel)
+        if committed is None:
+            continue  # a manifest new since then: nothing to shrink
+        if committed != current or _suite_deleted(manifest, rel, base):
+            changed.append(base)
+    if not changed:
         return 0
     from smoke.commands import check
 
     out = Out(common.human_stream(args.json), args.color)
-    return check.guard_work_tree(out, manifest.path, root, stage="done", task=task)
+    return check.guard_work_tree(out, manifest.path, root, stage="done", task=task, bases=changed)
 
 
 def _bytes(path: Path) -> bytes | None:
@@ -242,13 +255,13 @@ def _bytes(path: Path) -> bytes | None:
         return None
 
 
-def _suite_deleted(manifest: Manifest, rel: str) -> bool:
+def _suite_deleted(manifest: Manifest, rel: str, base: str) -> bool:
     """Whether the work tree lost a file grow-only protects: one in the scenarios folder, or a scenario's script."""
     mdir = posixpath.dirname(rel)
     # growonly.scenarios_folder, spelled out: this runs on every `wg done`, which must not load the comparison.
     folder = posixpath.join(mdir, "scenarios/") if mdir else "scenarios/"
     scripts = {posixpath.normpath(posixpath.join(mdir, sc.script)) for sc in manifest.scenarios if sc.script}
-    return any(p.startswith(folder) or p in scripts for p in git.deleted_since(manifest.root, "HEAD"))
+    return any(p.startswith(folder) or p in scripts for p in git.deleted_since(manifest.root, base))
 
 
 # ---------------------------------------------------------------- pre-push
