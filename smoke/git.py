@@ -12,6 +12,7 @@ from __future__ import annotations
 import collections
 import functools
 import os
+import posixpath
 import re
 import stat
 import subprocess
@@ -482,6 +483,36 @@ def read_at(root: Path, ref: str, path: str) -> bytes | None:
     if obj.type != "blob":
         return None
     return bytes(obj.data_stream.read())
+
+
+def follow_links(root: Path, ref: str | None, path: str, hops: int = 8) -> str:
+    """Where `path` really is at `ref` (None: the index) when it is a symlink there: its content, not the link, is compared.
+
+    A link out of the repository cannot be read through git: an error, never "nothing to compare".
+    """
+    for _ in range(hops):
+        entry = _staged_entry(root, path) if ref is None else _tree_entry(root, ref, path)
+        if entry is None or entry[0] != "120000":
+            return path
+        target = _run(root, "cat-file", "blob", entry[1])
+        followed = posixpath.normpath(posixpath.join(posixpath.dirname(path), target))
+        if target.startswith("/") or followed == ".." or followed.startswith("../"):
+            raise SmokeError(
+                f"{path} is a symlink to {target}, outside the repository, so git cannot say what it held",
+                hint="make it a regular file, or a symlink to a file inside the repository",
+            )
+        path = followed
+    raise SmokeError(f"{path}: too many levels of symlinks", hint="make the manifest a regular file")
+
+
+def _tree_entry(root: Path, ref: str, path: str) -> tuple[str, str] | None:
+    out = _run(root, "ls-tree", "-z", ref, "--", path, check=False)
+    for entry in _nul_list(out):
+        meta, _, name = entry.partition("\t")
+        mode, _kind, sha = meta.split()
+        if name == path:
+            return mode, sha
+    return None
 
 
 def files_at(root: Path, ref: str, folder: str) -> list[str]:

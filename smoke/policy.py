@@ -100,7 +100,7 @@ def manifest_rels(path: Path | None, root: Path) -> list[str]:
     rels = [DEFAULT_REL_PATH]
     if path is not None:
         try:
-            rels.insert(0, path.resolve().relative_to(root.resolve()).as_posix())
+            rels.insert(0, (path.absolute().parent.resolve() / path.name).relative_to(root.resolve()).as_posix())
         except ValueError:
             pass  # a manifest outside the repository has no committed version
     return list(dict.fromkeys(rels))
@@ -113,7 +113,7 @@ def committed(root: Path, rels: Iterable[str], ref: str = "HEAD") -> list[Doc]:
     docs = []
     for rel in dict.fromkeys(rels):
         try:
-            data = git.read_at(root, ref, rel)
+            data = git.read_at(root, ref, git.follow_links(root, ref, rel))
         except SmokeError:
             continue
         doc = parse_bytes(data) if data is not None else None

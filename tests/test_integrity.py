@@ -333,3 +333,43 @@ def test_done_refuses_a_scenario_removed_in_a_no_verify_commit_on_the_branch(bro
     assert res.returncode == 1, res.stdout + res.stderr
     assert "owner 't1'" in res.stdout + res.stderr
     assert "since the fork from the base branch" in res.stdout + res.stderr
+
+
+# ---------------------------------------------------------------- route 1: a symlinked manifest
+
+TWO = BROKEN.replace("echo login broken", "echo login ok") + """
+[[scenario]]
+name = "logout_works"
+run = "echo logout ok"
+owners = ["t2"]
+[scenario.expect]
+stdout_contains = ["logout ok"]
+"""
+
+
+def test_a_symlinked_manifest_is_compared_by_its_content_at_commit_push_and_in_ci(repo: Repo, tmp_path: Path) -> None:
+    import subprocess
+
+    repo.manifest(TWO)
+    assert repo.commit("two scenarios").returncode == 0
+    bare = tmp_path / "remote.git"
+    repo.git("init", "-q", "--bare", str(bare))
+    repo.git("remote", "add", "origin", str(bare))
+    repo.git("push", "-q", "origin", "main")
+    assert repo.smoke("install").returncode == 0
+    smoke_dir = repo.path / "tests" / "smoke"
+    (smoke_dir / "shrunk.toml").write_text(TWO[: TWO.index("[[scenario]]\nname = \"logout_works\"")])
+    (smoke_dir / "manifest.toml").unlink()
+    (smoke_dir / "manifest.toml").symlink_to("shrunk.toml")
+    repo.git("add", "-A")
+    res = repo.git("commit", "-m", "shrink through a link", check=False)
+    assert res.returncode == 1, res.stdout + res.stderr
+    assert "scenario 'logout_works'" in res.stdout + res.stderr
+    assert "is new" not in res.stdout + res.stderr
+    assert repo.commit("shrink through a link").returncode == 0  # --no-verify
+    push = subprocess.run(["git", "push", "origin", "main"], cwd=repo.path, env=repo.env, capture_output=True, text=True)
+    assert push.returncode != 0, push.stdout + push.stderr
+    assert "scenario 'logout_works'" in push.stdout + push.stderr
+    ci = repo.smoke("check", "--grow-only", "--base", "origin/main")
+    assert ci.returncode == 1, ci.stdout + ci.stderr
+    assert "scenario 'logout_works'" in ci.stdout

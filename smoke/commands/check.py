@@ -284,10 +284,11 @@ def _compare(
 
 
 def _current_bytes(root: Path, path: Path, rel: str, tip: str | None, staged: bool) -> bytes | None:
+    # A symlinked manifest is compared by what it holds, wherever the link points.
     if tip is not None:
-        return git.read_at(root, tip, rel)
+        return git.read_at(root, tip, git.follow_links(root, tip, rel))
     if staged:
-        return git.read_staged(root, rel)
+        return git.read_staged(root, git.follow_links(root, None, rel))
     return path.read_bytes() if path.is_file() else None
 
 
@@ -314,8 +315,9 @@ def _target(args: argparse.Namespace) -> tuple[Path, Path, SmokeError | None]:
 
 
 def _relative(path: Path, root: Path) -> str:
+    """Where the manifest sits in the repository: the link's own place when it is a symlink (git knows it there)."""
     try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
+        return (path.absolute().parent.resolve() / path.name).relative_to(root.resolve()).as_posix()
     except ValueError:
         raise SmokeError(f"{path} is outside the repository {root}", hint="--grow-only compares with git history") from None
 
@@ -327,7 +329,7 @@ def _base_bytes(root: Path, ref: str, rel: str, explicit: bool) -> bytes | None:
         if explicit:
             raise SmokeError(f"unknown git ref '{ref}'", hint="use a branch, tag or commit that exists here (fetch it first?)")
         return None  # no commit yet
-    return git.read_at(root, ref, rel)
+    return git.read_at(root, ref, git.follow_links(root, ref, rel))
 
 
 def _short(ref: str) -> str:
