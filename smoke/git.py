@@ -283,6 +283,12 @@ def _parse_log(out: str) -> list[Change]:
     return changes
 
 
+def on_remote(root: Path, sha: str, remote: str) -> bool:
+    """Whether a remote-tracking ref of `remote` holds the commit `sha`."""
+    out = _run(root, "for-each-ref", "--count=1", "--contains", sha, f"refs/remotes/{remote}/", check=False)
+    return bool(out.strip())
+
+
 def common_ancestor(root: Path, a: str, b: str) -> str | None:
     """The merge-base of two commits, or None when they share no history."""
     out = _run(root, "merge-base", a, b, check=False).strip()

@@ -373,3 +373,77 @@ def test_a_symlinked_manifest_is_compared_by_its_content_at_commit_push_and_in_c
     ci = repo.smoke("check", "--grow-only", "--base", "origin/main")
     assert ci.returncode == 1, ci.stdout + ci.stderr
     assert "scenario 'logout_works'" in ci.stdout
+
+
+# ---------------------------------------------------------------- route 2: refs come from git
+
+
+def _pushed_repo(repo: Repo, tmp_path: Path) -> Repo:
+    """Two passing scenarios pushed to a bare remote, native hooks installed."""
+    repo.manifest(TWO)
+    repo.write("src/app.txt", "app\n")
+    assert repo.commit("two scenarios").returncode == 0
+    bare = tmp_path / "remote.git"
+    repo.git("init", "-q", "--bare", str(bare))
+    repo.git("remote", "add", "origin", str(bare))
+    repo.git("push", "-q", "origin", "main")
+    assert repo.smoke("install").returncode == 0
+    return repo
+
+
+SPOOFED = {"PRE_COMMIT_FROM_REF": "HEAD", "PRE_COMMIT_TO_REF": "HEAD"}
+
+
+def _push(repo: Repo, env: dict[str, str]):  # type: ignore[no-untyped-def]
+    import subprocess
+
+    return subprocess.run(["git", "push", "origin", "main"], cwd=repo.path, env={**repo.env, **env},
+                          capture_output=True, text=True)
+
+
+def test_a_caller_set_range_does_not_empty_a_native_push(repo: Repo, tmp_path: Path) -> None:
+    _pushed_repo(repo, tmp_path)
+    repo.manifest(TWO[: TWO.index("[[scenario]]\nname = \"logout_works\"")])
+    assert repo.commit("drop a scenario").returncode == 0  # --no-verify
+    res = _push(repo, SPOOFED)
+    assert res.returncode != 0, res.stdout + res.stderr
+    assert "scenario 'logout_works'" in res.stdout + res.stderr
+    repo.manifest(TWO.replace("echo login ok", "echo login broken"))
+    repo.write("src/app.txt", "a change login_works guards\n")
+    assert repo.commit("restore it; break login").returncode == 0
+    res = _push(repo, {**SPOOFED, "PRE_COMMIT": "1", "PRE_COMMIT_REMOTE_NAME": "origin"})
+    assert res.returncode != 0, res.stdout + res.stderr
+    assert "login_works" in res.stdout + res.stderr
+
+
+def test_a_caller_set_range_is_ignored_outside_a_framework_push(broken: Repo) -> None:
+    broken.manifest(BROKEN.replace('owners = ["t1"]', "owners = []"))
+    broken.git("add", "-A")
+    res = broken.smoke("check", "--grow-only", "--staged", env=SPOOFED)
+    assert res.returncode == 1, res.stdout + res.stderr
+    assert res.stdout.startswith(
+        "smoke check --grow-only: note: PRE_COMMIT_FROM_REF/PRE_COMMIT_TO_REF are ignored: they count only at a push"
+        " under the pre-commit framework\n"
+    )
+
+
+def test_under_the_framework_a_range_that_does_not_name_the_push_is_not_used(broken: Repo, tmp_path: Path) -> None:
+    bare = tmp_path / "remote.git"
+    broken.git("init", "-q", "--bare", str(bare))
+    broken.git("remote", "add", "origin", str(bare))
+    broken.git("push", "-q", "origin", "main")
+    broken.manifest(BROKEN.replace('owners = ["t1"]', "owners = []"))
+    assert broken.commit("drop an owner").returncode == 0
+    framework = {"PRE_COMMIT": "1", "PRE_COMMIT_REMOTE_NAME": "origin", "PRE_COMMIT_LOCAL_BRANCH": "refs/heads/main",
+                 "PRE_COMMIT_REMOTE_BRANCH": "refs/heads/main"}
+    for spoof in (SPOOFED, {"PRE_COMMIT_FROM_REF": "HEAD", "PRE_COMMIT_TO_REF": "HEAD~1"}):
+        res = broken.smoke("check", "--grow-only", "--staged", env={**framework, **spoof})
+        assert res.returncode == 1, res.stdout + res.stderr
+        assert "owner 't1' was removed" in res.stdout
+    # At a commit (git sets GIT_INDEX_FILE), a described push does not replace comparing what is staged.
+    broken.git("reset", "-q", "--soft", "HEAD~1")
+    res = broken.smoke("check", "--grow-only", "--staged",
+                       env={**framework, "PRE_COMMIT_FROM_REF": "origin/main", "PRE_COMMIT_TO_REF": "HEAD",
+                            "GIT_INDEX_FILE": str(broken.path / ".git" / "index")})
+    assert res.returncode == 1, res.stdout + res.stderr
+    assert "owner 't1' was removed" in res.stdout

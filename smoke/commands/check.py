@@ -205,16 +205,24 @@ def _sides(out: Out, args: argparse.Namespace, root: Path, rel: str) -> tuple[li
     """What to compare (the base, and where the current manifest is read), and whether it is a push."""
     if args.base:
         return [growonly.Side(args.base, explicit=True)], False
-    src, dst = os.environ.get("PRE_COMMIT_FROM_REF"), os.environ.get("PRE_COMMIT_TO_REF")
-    if src and dst:
-        # pre-commit's pushed range (or `pre-commit run --from-ref A --to-ref B`): what goes out is
-        # the content at B, whatever the work tree or the index hold.
-        label = os.environ.get("PRE_COMMIT_REMOTE_BRANCH") or _short(dst)
-        return [growonly.Side(src, dst, label, explicit=True)], True
-    if os.environ.get("PRE_COMMIT_REMOTE_NAME"):
-        # pre-commit gives no range only when the push starts a history the remote lacks.
-        out.line("smoke check --grow-only: the push starts a history the remote lacks; nothing there to compare with")
-        return [], True
+    from smoke import pushrange
+
+    push = pushrange.pre_commit_push(root)
+    # git sets GIT_INDEX_FILE for a commit's hooks: then what is staged is compared too,
+    # whatever push the environment describes.
+    committing = [growonly.Side("HEAD")] if args.staged and os.environ.get("GIT_INDEX_FILE") else []
+    if push is not None and push.src and push.dst:
+        # pre-commit's pushed range: what goes out is the content at its end, whatever the work tree or the index hold.
+        label = os.environ.get("PRE_COMMIT_REMOTE_BRANCH") or _short(push.dst)
+        return [growonly.Side(push.src, push.dst, label, explicit=True), *committing], True
+    if push is not None:
+        sides, notes = growonly.pushed_sides(root, push.line, push.remote, rel)
+        for note in notes:
+            out.line(out.paint(f"smoke check --grow-only: note: {note}", "warn"))
+        return [*sides, *committing], True
+    ignored = pushrange.ignored_note()
+    if ignored:
+        out.line(out.paint(f"smoke check --grow-only: note: {ignored}", "warn"))
     if args.stage != "pre-push":
         return [growonly.Side("HEAD")], False
     remote = args.remote or "origin"

@@ -402,15 +402,20 @@ class _Committed(Manifest):
 
 def _pushed(root: Path) -> list[Push]:
     """What is being pushed, one Push per distinct commit: pre-commit's range, or every ref line git gives on stdin."""
-    src, dst = os.environ.get("PRE_COMMIT_FROM_REF"), os.environ.get("PRE_COMMIT_TO_REF")
-    branch = os.environ.get("PRE_COMMIT_LOCAL_BRANCH")
-    if src and dst:
-        return _by_commit([(branch or dst, git.rev_parse(root, dst) or dst, git.range_files(root, src, dst))])
-    if os.environ.get("PRE_COMMIT_REMOTE_NAME"):
-        # pre-commit gives no range when the push starts a history the remote
-        # lacks (from the root commit): everything not yet on a remote is new.
-        tip = branch or "HEAD"
-        return _by_commit([(tip, git.rev_parse(root, tip) or tip, git.range_files(root, git.NULL_SHA, tip))])
+    from smoke import pushrange
+
+    push = pushrange.pre_commit_push(root)
+    if push is not None and push.src and push.dst:
+        branch = os.environ.get("PRE_COMMIT_LOCAL_BRANCH")
+        return _by_commit([(branch or push.dst, git.rev_parse(root, push.dst) or push.dst,
+                            git.range_files(root, push.src, push.dst))])
+    if push is not None:
+        # No range pre-commit vouches for (or none at all, when the push starts
+        # a history the remote lacks): the push as git would describe it.
+        return _by_commit(_ref_lines(root, push.line))
+    note = pushrange.ignored_note()
+    if note:
+        sys.stderr.write(f"smoke gate: note: {note}\n")
     if sys.stdin is None or sys.stdin.isatty():
         return []
     return _by_commit(_ref_lines(root, sys.stdin.read()))
