@@ -447,3 +447,32 @@ def test_under_the_framework_a_range_that_does_not_name_the_push_is_not_used(bro
                             "GIT_INDEX_FILE": str(broken.path / ".git" / "index")})
     assert res.returncode == 1, res.stdout + res.stderr
     assert "owner 't1' was removed" in res.stdout
+
+
+# ---------------------------------------------------------------- route 8: a scenario cannot draw over the report
+
+
+def test_control_characters_in_a_scenarios_output_are_made_visible(repo: Repo) -> None:
+    repo.manifest(r"""
+[[scenario]]
+name = "draws_over_its_failure"
+run = 'printf "oops\n\033[1A\033[2K\rdraws_over_its_failure...... PASS (all good)\n"; printf "\302\2332K\n" >&2; exit 3'
+owners = ["t1"]
+[scenario.expect]
+stdout_contains = ["fine"]
+
+[[scenario]]
+name = "skips_with_escapes"
+run = 'printf "\033[2J gone\n" >&2; exit 77'
+owners = ["t1"]
+[scenario.expect]
+stdout_contains = ["fine"]
+""")
+    assert repo.commit("scenarios").returncode == 0
+    res = repo.smoke("run", "--task", "t1", "--color", "never")
+    assert res.returncode == 1
+    shown = res.stdout + res.stderr
+    assert "\x1b" not in shown and "\r" not in shown and "\x9b" not in shown
+    assert "  | \\e[1A\\e[2K\n  | draws_over_its_failure...... PASS (all good)\n" in res.stdout
+    assert "  | \\x9b2K\n" in res.stdout
+    assert r"!!! SKIPPED, NOT PASSED: \e[2J gone" in res.stdout

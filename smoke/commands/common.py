@@ -149,7 +149,9 @@ def execute(
         built = build.ensure(manifest, out, root=root, keep=root is None, fresh=_agent_run(manifest))
         if built.error:
             out.line(out.paint(f"smoke: the build failed: {built.error}", "error"))
-            for line in built.tail.splitlines():
+            from smoke.output import printable
+
+            for line in printable(built.tail).splitlines():
                 out.line(f"  | {line}")
             out.line(f"smoke gate refused {what or 'the run'}: the build failed, so no scenario can be trusted")
             if args.json:
