@@ -24,6 +24,10 @@ DEFAULT_AGENT_ENV: tuple[str, ...] = (
 # named in a loud line and ignored; a person's grant (`smoke allow`) replaced them.
 OVERRIDE_VARS = ("SMOKE_AGENT_OVERRIDE", "WG_SMOKE_AGENT_OVERRIDE")
 
+# The hooks smoke-gate offers the pre-commit framework (.pre-commit-hooks.yaml):
+# the framework's own SKIP=<id>,... skips them without a trace.
+HOOK_IDS = ("smoke-gate", "smoke-gate-push", "smoke-check", "smoke-grow-only")
+
 # `agent_env = [...]` as written in a manifest, read without parsing TOML: the
 # no-op gate must not pay for a parser to learn who its caller is. It may
 # find more names than the TOML holds (a commented-out line), never fewer for
@@ -57,6 +61,33 @@ def ignored_overrides(prog: str) -> str | None:
     if not found:
         return None
     return f"{prog}: IGNORED: {', '.join(found)} is set, but no environment variable lets an agent past the smoke gate"
+
+
+def skipped_hooks() -> list[str]:
+    """Those of smoke-gate's hooks that the pre-commit framework's SKIP names, when running under the framework."""
+    if os.environ.get("PRE_COMMIT") != "1":
+        return []
+    named = {part.strip() for part in os.environ.get("SKIP", "").split(",")}
+    return [h for h in HOOK_IDS if h in named]
+
+
+def refuse_skipped_hooks(prog: str, manifest_bytes: bytes | None) -> bool:
+    """A smoke-gate hook that runs while SKIP names another: True (refuse) for an agent; a loud line for a person."""
+    skipped = skipped_hooks()
+    if not skipped:
+        return False
+    import sys
+
+    found = caller_agents(manifest_bytes)
+    bar = "!" * 79
+    if found:
+        sys.stderr.write(
+            f"{bar}\n!!! {prog}: refused: the pre-commit framework was told to skip {', '.join(skipped)}, and the"
+            f" caller is an agent ({', '.join(found)} is set). Let every smoke-gate hook run.\n{bar}\n"
+        )
+        return True
+    sys.stderr.write(f"{bar}\n!!! {prog}: WARNING: SKIP skips {', '.join(skipped)}: not run, and not audited.\n{bar}\n")
+    return False
 
 
 def _main(argv: list[str]) -> int:

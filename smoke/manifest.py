@@ -205,6 +205,14 @@ def _from_environment(path: Path, source: str, cwd: Path) -> None:
     err(f"smoke: note: using the manifest {shown(path)} named by {source}, not the repository's own")
 
 
+def own_bytes(cwd: Path | None = None) -> bytes | None:
+    """The repository's own manifest (at its default place), or None: who is an agent is read from it."""
+    from smoke import git
+
+    top = git.find_toplevel(cwd or Path.cwd())
+    return _bytes_or_none(top / DEFAULT_REL_PATH if top is not None else None)
+
+
 def _bytes_or_none(path: Path | None) -> bytes | None:
     try:
         return path.read_bytes() if path is not None else None

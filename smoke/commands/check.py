@@ -26,6 +26,10 @@ _LINE_RE = re.compile(r"^.*?:(\d+)(?::\d+)?: ")
 
 def cmd(args: argparse.Namespace) -> int:
     _check_flags(args)
+    from smoke import agents
+
+    if agents.refuse_skipped_hooks("smoke check", manifest_mod.own_bytes()):
+        return 1
     out = Out(color=args.color)
     if not args.grow_only or args.strict:
         path = manifest_mod.locate(args.manifest)

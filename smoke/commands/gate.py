@@ -33,6 +33,10 @@ REASON_VAR = "SMOKE_SKIP_REASON"
 
 
 def cmd(args: argparse.Namespace) -> int:
+    from smoke import agents
+
+    if agents.refuse_skipped_hooks("smoke gate", manifest_mod.own_bytes()):
+        return 1
     if args.skip_smoke or os.environ.get(SKIP_VAR) == "1":
         return _bypass(args)
     manifest = manifest_mod.load(args.manifest, cached=True)
