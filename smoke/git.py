@@ -119,6 +119,11 @@ def _run(
     return proc.stdout
 
 
+def run(root: Path, *args: str, check: bool = True) -> str:
+    """`git ARGS` in `root`; its stdout."""
+    return _run(root, *args, check=check)
+
+
 def _nul_list(out: str) -> list[str]:
     return [p for p in out.split("\0") if p]
 
@@ -387,6 +392,11 @@ def content_digest(root: Path) -> str:
     for path in sorted({entry[3:] for entry in _nul_list(out)}):
         h.update(b"\0" + path.encode("utf-8", "surrogateescape") + b"\0" + _file_state(root / path))
     return h.hexdigest()
+
+
+def file_state(path: Path) -> bytes:
+    """What a build could see of one file: its kind, executable bit and content."""
+    return _file_state(path)
 
 
 def _file_state(path: Path) -> bytes:

@@ -476,3 +476,29 @@ stdout_contains = ["fine"]
     assert "  | \\e[1A\\e[2K\n  | draws_over_its_failure...... PASS (all good)\n" in res.stdout
     assert "  | \\x9b2K\n" in res.stdout
     assert r"!!! SKIPPED, NOT PASSED: \e[2J gone" in res.stdout
+
+
+# ---------------------------------------------------------------- route 7: a scenario must leave the repository as it found it
+
+
+def test_a_scenario_that_stashes_the_work_is_an_error_saying_where_it_went(broken: Repo) -> None:
+    broken.manifest(BROKEN.replace("echo login broken", "git stash -q; echo login ok"))
+    assert broken.commit("a scenario that stashes").returncode == 0
+    broken.write("src/app.txt", "the work being finished\n")
+    res = _done(broken)
+    assert res.returncode == 1, res.stdout + res.stderr
+    assert ("!!! scenario 'login_works' changed the repository: tracked files in the work tree changed.\n"
+            in res.stdout)
+    assert "the work went to the stash (" in res.stdout
+    assert "login_works (the repository changed while it ran: tracked files in the work tree changed)" in res.stdout
+    broken.git("stash", "pop", "-q")
+    assert broken.read("src/app.txt") == "the work being finished\n"
+
+
+def test_a_scenario_that_moves_head_is_an_error(broken: Repo) -> None:
+    broken.manifest(BROKEN.replace("echo login broken", "git commit -q --allow-empty -m sneaky; echo login ok"))
+    assert broken.commit("a scenario that commits").returncode == 0
+    res = broken.smoke("run", "login_works")
+    assert res.returncode == 1, res.stdout + res.stderr
+    assert "!!! scenario 'login_works' changed the repository: HEAD moved from main (" in res.stdout
+    assert "'git reset --keep " in res.stdout
