@@ -4,9 +4,9 @@ A scenario that runs `git stash`, `git checkout` or `git reset` can empty
 the commit being gated and leave the work somewhere else, silently. The run
 captures HEAD, the index and the tracked work tree before and after; a
 change is an error that names the scenario and says where the work went.
-Before a run on a work tree with uncommitted changes, those changes are
-saved as a dangling commit (`git stash create`, which touches nothing) so
-they can be brought back.
+Before a run on a work tree with unstaged changes, those changes are saved
+as a dangling commit (`git stash create`, which touches nothing) so they can
+be brought back.
 """
 from __future__ import annotations
 
@@ -47,7 +47,9 @@ def _capture(root: Path, save: bool) -> State:
     for path in sorted({entry[3:] for entry in status.split("\0") if entry}):
         h.update(b"\0" + git.file_state(root / path))
     saved = None
-    if save and status:
+    # Only unstaged work is at risk of being lost for good (staged content is in git's objects already);
+    # saving nothing otherwise leaves no dangling commit behind on the usual commit.
+    if save and any(entry[1:2] not in ("", " ") for entry in status.split("\0") if entry):
         saved = git.run(root, "stash", "create", "smoke: the work tree before the run", check=False).strip() or None
     return State(git.rev_parse(root, "HEAD"), git.current_branch(root), index, h.hexdigest(),
                  git.rev_parse(root, "refs/stash"), saved)
