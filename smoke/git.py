@@ -288,6 +288,17 @@ def _parse_log(out: str) -> list[Change]:
     return changes
 
 
+def changed_paths(root: Path, base: str, tip: str | None, staged: bool, paths: list[str]) -> set[str]:
+    """Those of `paths` that differ between `base` and `tip` (None: the index when `staged`, else the work tree)."""
+    if not paths:
+        return set()
+    if tip is not None:
+        args = ["diff", "--name-only", "-z", "--no-renames", base, tip]
+    else:
+        args = ["diff", "--name-only", "-z", "--no-renames", *(["--cached"] if staged else []), base]
+    return set(_nul_list(_run(root, *args, "--", *[f":(literal){p}" for p in paths], check=False)))
+
+
 def on_remote(root: Path, sha: str, remote: str) -> bool:
     """Whether a remote-tracking ref of `remote` holds the commit `sha`."""
     out = _run(root, "for-each-ref", "--count=1", "--contains", sha, f"refs/remotes/{remote}/", check=False)

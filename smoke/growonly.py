@@ -82,6 +82,42 @@ def scenarios_by_name(doc: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return found
 
 
+def edited(base: dict[str, Any], current: dict[str, Any] | None, changed_files: set[str], manifest_dir: str) -> list[str]:
+    """Scenarios kept but changed in what they run: their `script` or `run`, their `env`, or their script's content.
+
+    Allowed (a script may need fixing), but a reviewer must see it; each is one phrase.
+    """
+    if current is None:
+        return []
+    now = scenarios_by_name(current)
+    found = []
+    for name, old in scenarios_by_name(base).items():
+        new = now.get(name)
+        if new is None:
+            continue
+        what = []
+        for key in ("script", "run", "env"):
+            if old.get(key) != new.get(key):
+                what.append(f"its {key}")
+        script = new.get("script")
+        if isinstance(script, str) and "its script" not in what and to_top(script, manifest_dir) in changed_files:
+            what.append(f"the content of {script}")
+        if what:
+            found.append(f"scenario '{name}': {' and '.join(what)} changed")
+    return found
+
+
+def scripts_of(doc: dict[str, Any] | None, manifest_dir: str) -> list[str]:
+    """The scripts a manifest's scenarios run, as paths from the top level."""
+    found = []
+    for sc in scenarios_by_name(doc or {}).values():
+        script = sc.get("script")
+        top = to_top(script, manifest_dir) if isinstance(script, str) else None
+        if top is not None:
+            found.append(top)
+    return found
+
+
 def _removed(name: str, sc: dict[str, Any], added: list[str], new: dict[str, dict[str, Any]]) -> Violation:
     same = [a for a in added if _what_runs(new[a]) == _what_runs(sc) and _what_runs(sc) is not None]
     if same:

@@ -502,3 +502,44 @@ def test_a_scenario_that_moves_head_is_an_error(broken: Repo) -> None:
     assert res.returncode == 1, res.stdout + res.stderr
     assert "!!! scenario 'login_works' changed the repository: HEAD moved from main (" in res.stdout
     assert "'git reset --keep " in res.stdout
+
+
+# ---------------------------------------------------------------- route 18: an agent's edit to what a scenario runs is seen
+
+
+def test_an_agents_commit_changing_a_scenarios_script_run_or_env_is_loud_and_audited(repo: Repo) -> None:
+    import subprocess
+
+    repo.manifest("""
+[[scenario]]
+name = "by_script"
+script = "scenarios/check.sh"
+owners = ["t1"]
+[scenario.expect]
+stdout_contains = ["ok"]
+
+[[scenario]]
+name = "by_run"
+run = "echo ok"
+owners = ["t1"]
+[scenario.expect]
+stdout_contains = ["ok"]
+""")
+    repo.write("tests/smoke/scenarios/check.sh", "grep -q ok src/app.txt && echo ok\n")
+    repo.write("src/app.txt", "ok\n")
+    assert repo.commit("scenarios").returncode == 0
+    assert repo.smoke("install").returncode == 0
+    repo.write("tests/smoke/scenarios/check.sh", "echo ok\n")
+    text = repo.read("tests/smoke/manifest.toml").replace('run = "echo ok"', 'run = "echo ok"\nenv = { X = "1" }')
+    repo.write("tests/smoke/manifest.toml", text)
+    repo.git("add", "-A")
+    res = subprocess.run(["git", "commit", "-m", "simplify"], cwd=repo.path, capture_output=True, text=True,
+                         env={**repo.env, "WG_AGENT_ID": "a1"})
+    assert res.returncode == 0, res.stdout + res.stderr
+    out = res.stdout + res.stderr
+    assert "!!! an agent (WG_AGENT_ID is set) changed what scenarios run:\n" in out
+    assert "!!!   scenario 'by_script': the content of scenarios/check.sh changed\n" in out
+    assert "!!!   scenario 'by_run': its env changed\n" in out
+    (entry,) = [e for e in _audit(repo) if e["action"] == "scenario-edited"]
+    assert entry["agent"] == {"WG_AGENT_ID": "a1"}
+    assert "by_script" in str(entry["reason"]) and "by_run" in str(entry["reason"])

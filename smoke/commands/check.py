@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import posixpath
 import re
 import sys
 from pathlib import Path
@@ -284,6 +285,7 @@ def _compare(
     base_files = growonly.at_ref(root, ref, rel, base_doc)
     now_files = growonly.still_there(root, base_files, rel, staged, ref=side.tip)
     violations = growonly.compare(base_doc, cur_doc, base_files, now_files)
+    _note_edits(out, side, root, rel, base_doc, cur_doc, staged)
     if not violations:
         out.line(f"smoke check --grow-only: {display}: nothing removed or weakened since {_short(ref)}")
         return [], docs
@@ -293,6 +295,36 @@ def _compare(
     for line in shown:
         out.line(out.paint(line, "error"))
     return shown, docs
+
+
+def _note_edits(
+    out: Out, side: growonly.Side, root: Path, rel: str, base: dict[str, Any], current: dict[str, Any] | None, staged: bool,
+) -> None:
+    """An agent's change to what a kept scenario runs (script, run, env, the script's content): a loud line and an audit entry.
+
+    Allowed, since a scenario may need fixing; but a reviewer must see it.
+    """
+    from smoke import agents
+
+    found = agents.caller_agents(manifest_mod.own_bytes(root))
+    if not found:
+        return
+    mdir = posixpath.dirname(rel)
+    scripts = sorted(set(growonly.scripts_of(base, mdir)) | set(growonly.scripts_of(current, mdir)))
+    edits = growonly.edited(base, current, git.changed_paths(root, side.base, side.tip, staged, scripts), mdir)
+    if not edits:
+        return
+    from smoke import policy
+
+    log = policy.audit(root, "scenario-edited", _task(root), "pre-push" if side.tip else "pre-commit" if staged else None,
+                       "; ".join(edits), agent_env=found)
+    bar = "!" * 79
+    out.line(out.paint(bar, "warn"))
+    out.line(out.paint(f"!!! an agent ({', '.join(found)} is set) changed what scenarios run:", "warn"))
+    for edit in edits:
+        out.line(out.paint(f"!!!   {edit}", "warn"))
+    out.line(out.paint(f"!!! Review it. Recorded in the audit log: {log}", "warn"))
+    out.line(out.paint(bar, "warn"))
 
 
 def _current_bytes(root: Path, path: Path, rel: str, tip: str | None, staged: bool) -> bytes | None:
