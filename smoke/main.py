@@ -196,8 +196,35 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     return parser
 
 
+_interrupted = False
+
+
 def _on_term(signum: int, frame: object) -> None:
+    # Remembered: a report cut short by the interrupt (its terminal gone,
+    # EIO) is still an interrupt, never an internal error.
+    global _interrupted
+    _interrupted = True
     raise KeyboardInterrupt
+
+
+def _interrupted_exit(command: str) -> int:
+    """Say so if the terminal is still there; exit 130 either way."""
+    try:
+        sys.stderr.write(f"smoke {command}: interrupted\n")
+        sys.stderr.flush()
+    except OSError:
+        _silence()
+    return EXIT_INTERRUPTED
+
+
+def _silence() -> None:
+    """The terminal is gone: what is left to print (and Python's flush at exit) goes nowhere."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    for fd in (1, 2):
+        try:
+            os.dup2(devnull, fd)
+        except OSError:
+            pass
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -213,6 +240,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return EXIT_USAGE
     signal.signal(signal.SIGTERM, _on_term)
+    signal.signal(signal.SIGINT, _on_term)
     from smoke.errors import SmokeError
 
     try:
@@ -222,13 +250,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.write(f"smoke {args.command}: error: {e}\n")
         return EXIT_USAGE
     except KeyboardInterrupt:
-        sys.stderr.write(f"smoke {args.command}: interrupted\n")
-        return EXIT_INTERRUPTED
+        return _interrupted_exit(args.command)
     except BrokenPipeError:
         # The reader went away (e.g. `smoke list | head`); not an error of ours.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_REFUSED
     except Exception:
+        if _interrupted:
+            if isinstance(sys.exc_info()[1], OSError):
+                _silence()  # the report met a terminal that is gone
+            return _interrupted_exit(args.command)
         return _internal_error(args.command)
 
 

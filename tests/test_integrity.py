@@ -543,3 +543,40 @@ stdout_contains = ["ok"]
     (entry,) = [e for e in _audit(repo) if e["action"] == "scenario-edited"]
     assert entry["agent"] == {"WG_AGENT_ID": "a1"}
     assert "by_script" in str(entry["reason"]) and "by_run" in str(entry["reason"])
+
+
+# ---------------------------------------------------------------- route 17: an interrupt is never an internal error
+
+
+def test_an_interrupt_whose_report_cannot_be_written_is_not_a_crash(repo: Repo, tmp_path: Path) -> None:
+    import signal
+    import subprocess
+
+    repo.manifest("""
+[[scenario]]
+name = "slow"
+run = "touch started; sleep 30; echo done"
+owners = ["t1"]
+[scenario.expect]
+stdout_contains = ["done"]
+""")
+    assert repo.commit("a slow scenario").returncode == 0
+    crashes = tmp_path / "tmp"
+    crashes.mkdir()
+    master, slave = os.openpty()  # a terminal that goes away, as when pre-commit dies on Ctrl-C
+    proc = subprocess.Popen([SMOKE, "run", "slow"], cwd=repo.path, env={**repo.env, "TMPDIR": str(crashes)},
+                            stdin=subprocess.DEVNULL, stdout=slave, stderr=slave, start_new_session=True)
+    os.close(slave)
+    try:
+        deadline = time.monotonic() + 60
+        while not (repo.path / "started").exists() and time.monotonic() < deadline:
+            select.select([master], [], [], 0.1) and os.read(master, 65536)
+        os.close(master)  # every later write to the terminal fails with EIO
+        proc.send_signal(signal.SIGINT)
+        code = proc.wait(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert code == 130
+    assert [p.name for p in crashes.iterdir() if p.name.startswith("smoke-crash-")] == []
