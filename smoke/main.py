@@ -116,6 +116,7 @@ def _args_list(p: argparse.ArgumentParser) -> None:
     _common(p)
     _selectors(p)
     p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--unguarded", action="store_true", help="list the tracked files no scenario's paths guard")
 
 
 def _args_add(p: argparse.ArgumentParser) -> None:

@@ -45,7 +45,7 @@ FILE_CHECK_KEYS = ("path", "exists", "contains", "not_contains", "matches")
 SETTINGS_KEYS = (
     "jobs", "default_timeout_seconds", "fail_on_skip", "base_ref", "agent_env",
     "build", "build_timeout_seconds", "task_branch_pattern", "secret_env_patterns",
-    "kill_grace_seconds",
+    "kill_grace_seconds", "unguarded",
 )
 DEFAULT_SECRET_PATTERNS = ("TOKEN", "SECRET", "PASSWORD", "KEY", "CREDENTIAL")
 DEFAULT_TASK_BRANCH_PATTERN = r"^(?:wg|task|tasks)/(?P<task>[^/]+)$"
@@ -72,6 +72,7 @@ if TYPE_CHECKING:
         task_branch_pattern: str = DEFAULT_TASK_BRANCH_PATTERN
         secret_env_patterns: tuple[str, ...] = DEFAULT_SECRET_PATTERNS
         kill_grace_seconds: float = 2.0
+        unguarded: str = "warn"
 
     class Scenario(NamedTuple):
         name: str
@@ -98,9 +99,9 @@ else:
     Settings = collections.namedtuple(
         "Settings",
         "jobs default_timeout_seconds fail_on_skip base_ref agent_env build build_timeout_seconds"
-        " task_branch_pattern secret_env_patterns kill_grace_seconds",
+        " task_branch_pattern secret_env_patterns kill_grace_seconds unguarded",
         defaults=(8, 180, False, "main", DEFAULT_AGENT_ENV, None, 1800, DEFAULT_TASK_BRANCH_PATTERN,
-                  DEFAULT_SECRET_PATTERNS, 2.0),
+                  DEFAULT_SECRET_PATTERNS, 2.0, "warn"),
     )
 
     class Scenario(collections.namedtuple(
@@ -663,6 +664,9 @@ def _check_setting(key: str, value: Any) -> str | None:
             return f"regex does not compile: {problem}"
         if "(?P<task>" not in value:
             return "needs a group named 'task', e.g. ^wg/(?P<task>[^/]+)$"
+    elif key == "unguarded":
+        if value not in ("warn", "block", "all"):
+            return "must be \"warn\", \"block\" or \"all\""
     elif key in ("agent_env", "secret_env_patterns"):
         if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
             return "must be an array of non-empty strings"

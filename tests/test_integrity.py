@@ -580,3 +580,73 @@ stdout_contains = ["done"]
             proc.wait()
     assert code == 130
     assert [p.name for p in crashes.iterdir() if p.name.startswith("smoke-crash-")] == []
+
+
+# ---------------------------------------------------------------- route 15: unguarded changes
+
+GUARDS_SRC = """
+[settings]
+unguarded = "{mode}"
+
+[[scenario]]
+name = "src_ok"
+run = "echo ok"
+paths = ["src/**"]
+[scenario.expect]
+stdout_contains = ["ok"]
+"""
+
+
+def _unguarded_repo(repo: Repo, mode: str) -> Repo:
+    repo.manifest(GUARDS_SRC.format(mode=mode))
+    repo.write("src/a.txt", "a\n")
+    repo.write("docs/d.txt", "d\n")
+    assert repo.commit("guard src").returncode == 0
+    repo.write("src/a.txt", "a2\n")
+    repo.write("docs/d.txt", "d2\n")
+    return repo
+
+
+def test_an_unguarded_change_warns_by_default_naming_the_files(repo: Repo) -> None:
+    _unguarded_repo(repo, "warn")
+    res = repo.smoke("gate")
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert ("smoke gate: WARNING: 1 changed file(s) no scenario guards: docs/d.txt (guard them: smoke add NAME"
+            " --owner T --path 'GLOB' --run CMD --contains TEXT)\n") in res.stdout
+    repo.write("docs/d.txt", "d\n")
+    assert "WARNING" not in repo.smoke("gate").stdout
+
+
+def test_an_unguarded_change_is_refused_with_block(repo: Repo) -> None:
+    _unguarded_repo(repo, "block")
+    res = repo.smoke("gate", "--task", "t9")
+    assert res.returncode == 1, res.stdout + res.stderr
+    assert ("smoke gate refused task 't9': 1 changed file(s) no scenario guards: docs/d.txt. Add a scenario that"
+            " guards them: smoke add NAME --owner t9 --path 'GLOB' --run CMD --contains TEXT\n") in res.stdout
+
+
+def test_an_unguarded_change_runs_everything_with_all(repo: Repo) -> None:
+    _unguarded_repo(repo, "all")
+    repo.write("src/a.txt", "a\n")  # only the unguarded file changed: src_ok runs all the same
+    res = repo.smoke("gate")
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert 'settings.unguarded = "all", so every scenario runs' in res.stdout
+    assert "src_ok" in res.stdout
+
+
+def test_list_unguarded_counts_the_tracked_files_no_scenario_guards(repo: Repo) -> None:
+    _unguarded_repo(repo, "warn")
+    res = repo.smoke("list", "--unguarded")
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.splitlines()[:2] == ["README", "docs/d.txt"]
+    assert res.stdout.splitlines()[-1].startswith("2 of 4 tracked file(s) (50%) guarded by no scenario's paths")
+    doc = json.loads(repo.smoke("list", "--unguarded", "--json").stdout)
+    assert doc == {"version": 1, "unguarded": ["README", "docs/d.txt"], "count": 2, "tracked": 4, "share": 0.5}
+
+
+def test_a_bad_unguarded_setting_is_one_clear_line(repo: Repo) -> None:
+    repo.manifest(GUARDS_SRC.format(mode="sometimes"))
+    res = repo.smoke("gate")
+    assert (res.returncode, res.stdout) == (2, "")
+    assert res.stderr == ("smoke gate: error: tests/smoke/manifest.toml:3: settings key 'unguarded': must be \"warn\","
+                          ' "block" or "all"\n')

@@ -125,10 +125,43 @@ def _gate_here(
     on_json: Callable[[list[Result]], None] | None = None,
 ) -> int:
     """The work tree as it is, with its manifest."""
+    selector, refused = _unguarded(args, manifest, selector, what)
+    if refused is not None:
+        return refused
     selected = select(manifest.scenarios, selector)
     if not selected:
         return _nothing(args, scope, report_json=on_json is None)
     return common.execute(manifest, selected, args, what=what, on_json=on_json)
+
+
+def _unguarded(args: argparse.Namespace, manifest: Manifest, selector: Selector, what: str) -> tuple[Selector, int | None]:
+    """Changed files no scenario guards, as `settings.unguarded` says: a loud line, a refusal (exit 1), or everything runs."""
+    if selector.all or not selector.changes:
+        return selector, None
+    from smoke import unguarded
+
+    found = unguarded.files(manifest, [c.path for c in selector.changes], selector.owners)
+    if not found:
+        return selector, None
+    mode = manifest.settings.unguarded
+    out = Out(common.human_stream(args.json), args.color)
+    task = selector.owners[0] if selector.owners else None
+    if mode == "all":
+        out.line(out.paint(f"smoke gate: {len(found)} changed file(s) no scenario guards ({unguarded.named(found)}):"
+                           " settings.unguarded = \"all\", so every scenario runs", "warn"))
+        return Selector(all=True), None
+    if mode == "block":
+        out.line(out.paint(
+            f"smoke gate refused {what}: {len(found)} changed file(s) no scenario guards: {unguarded.named(found)}."
+            f" Add a scenario that guards them: {unguarded.add_hint(task)}", "error"))
+        if args.json:
+            from smoke import report
+
+            print(report.dump_json([]))
+        return selector, 1
+    out.line(out.paint(f"smoke gate: WARNING: {len(found)} changed file(s) no scenario guards: {unguarded.named(found)}"
+                       f" (guard them: {unguarded.add_hint(task)})", "warn"))
+    return selector, None
 
 
 class Tested:
@@ -158,6 +191,9 @@ def _gate_checkout(
     from smoke import worktree
 
     out = Out(common.human_stream(args.json), args.color)
+    selector, refused = _unguarded(args, manifest, selector, what)
+    if refused is not None:
+        return refused
     rel = _manifest_rel(manifest)
     data = tested.manifest if rel is not None else None
     if rel is not None and data is None:
