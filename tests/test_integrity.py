@@ -650,3 +650,54 @@ def test_a_bad_unguarded_setting_is_one_clear_line(repo: Repo) -> None:
     assert (res.returncode, res.stdout) == (2, "")
     assert res.stderr == ("smoke gate: error: tests/smoke/manifest.toml:3: settings key 'unguarded': must be \"warn\","
                           ' "block" or "all"\n')
+
+
+# ---------------------------------------------------------------- route 14: exclusive holds across processes
+
+
+def test_exclusive_holds_across_two_smoke_processes(repo: Repo, tmp_path: Path) -> None:
+    import subprocess
+
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    repo.manifest(f"""
+[[scenario]]
+name = "first"
+run = "mkdir {shared}/port || {{ echo overlap; exit 1; }}; touch {shared}/first-holds; while [ ! -e {shared}/release ]; do sleep 0.05; done; rmdir {shared}/port; echo ok"
+exclusive = ["port-8080"]
+[scenario.expect]
+stdout_contains = ["ok"]
+
+[[scenario]]
+name = "second"
+run = "mkdir {shared}/port || {{ echo overlap; exit 1; }}; rmdir {shared}/port; echo ok"
+exclusive = ["port-8080"]
+[scenario.expect]
+stdout_contains = ["ok"]
+""")
+    assert repo.commit("two exclusive scenarios").returncode == 0
+    first = subprocess.Popen([SMOKE, "run", "first"], cwd=repo.path, env=repo.env, stdin=subprocess.DEVNULL,
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    second = None
+    try:
+        deadline = time.monotonic() + 60
+        while not (shared / "first-holds").exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        second = subprocess.Popen([SMOKE, "run", "second"], cwd=repo.path, env=repo.env, stdin=subprocess.DEVNULL,
+                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        assert second.stdout is not None
+        waited = second.stdout.readline()
+        while waited.startswith("smoke: 1 scenario(s)"):
+            waited = second.stdout.readline()
+        (shared / "release").touch()
+        out_second = waited + second.stdout.read()
+        assert second.wait(timeout=60) == 0, out_second
+        out_first = first.communicate(timeout=60)[0]
+        assert first.returncode == 0, out_first
+    finally:
+        (shared / "release").touch()
+        for proc in (first, second):
+            if proc is not None and proc.poll() is None:
+                proc.kill()
+                proc.wait()
+    assert waited == "smoke: second waits for exclusive 'port-8080', held by another smoke run here\n"
