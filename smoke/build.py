@@ -66,12 +66,14 @@ class Built:
             self._temporary = None
 
 
-def ensure(manifest: Manifest, out: Out, *, root: Path | None = None, keep: bool = True) -> Built:
+def ensure(manifest: Manifest, out: Out, *, root: Path | None = None, keep: bool = True, fresh: bool = False) -> Built:
     """Build the tree at `root` (default: the manifest's repository) unless its build is cached.
 
     keep=False (used by `smoke prove` for old refs) reuses a cached build but
     builds a missing one into a temporary folder that release() removes, so
-    proofs do not evict the work tree's build from the cache.
+    proofs do not evict the work tree's build from the cache. fresh=True (an
+    agent's run) never reads the cache: what is in the git directory could
+    have been written by the agent, so it builds into a temporary folder.
     """
     command = manifest.settings.build
     assert command, "ensure() is only called when settings.build is set"
@@ -80,9 +82,9 @@ def ensure(manifest: Manifest, out: Out, *, root: Path | None = None, keep: bool
     key = _key(command, root)
     log = cache / "logs" / f"{key}.log"
     log.parent.mkdir(parents=True, exist_ok=True)
-    if keep:
+    if keep and not fresh:
         return _ensure_cached(manifest, out, root, cache, key, log)
-    fd = _use_if_cached(cache, key)
+    fd = None if fresh else _use_if_cached(cache, key)
     if fd is not None:
         out.line(f"smoke: build up to date (cache {key[:12]})")
         return _built(cache, key, log, fd)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import collections
 import functools
 import os
+import posixpath
 import re
 import stat
 import subprocess
@@ -27,6 +28,8 @@ if TYPE_CHECKING:
 # Commits searched for a task id in their message: bounded so a long history stays fast.
 TASK_LOG_LIMIT = 2000
 NULL_SHA = "0" * 40
+DEFAULT_BASE_REF = "main"  # settings.base_ref when the manifest says nothing
+TRUNK_NAMES = ("main", "master", "trunk")  # what the default base may be called
 # Set by git while it runs a hook; they point at the repository being committed
 # to, so a scenario or a build that makes its own repository must not inherit them.
 HOOK_VARS = (
@@ -114,6 +117,11 @@ def _run(
         err = proc.stderr.strip().splitlines()
         raise SmokeError(f"git {' '.join(args[:3])} failed: {err[-1] if err else proc.returncode}")
     return proc.stdout
+
+
+def run(root: Path, *args: str, check: bool = True) -> str:
+    """`git ARGS` in `root`; its stdout."""
+    return _run(root, *args, check=check)
 
 
 def _nul_list(out: str) -> list[str]:
@@ -281,6 +289,23 @@ def _parse_log(out: str) -> list[Change]:
     return changes
 
 
+def changed_paths(root: Path, base: str, tip: str | None, staged: bool, paths: list[str]) -> set[str]:
+    """Those of `paths` that differ between `base` and `tip` (None: the index when `staged`, else the work tree)."""
+    if not paths:
+        return set()
+    if tip is not None:
+        args = ["diff", "--name-only", "-z", "--no-renames", base, tip]
+    else:
+        args = ["diff", "--name-only", "-z", "--no-renames", *(["--cached"] if staged else []), base]
+    return set(_nul_list(_run(root, *args, "--", *[f":(literal){p}" for p in paths], check=False)))
+
+
+def on_remote(root: Path, sha: str, remote: str) -> bool:
+    """Whether a remote-tracking ref of `remote` holds the commit `sha`."""
+    out = _run(root, "for-each-ref", "--count=1", "--contains", sha, f"refs/remotes/{remote}/", check=False)
+    return bool(out.strip())
+
+
 def common_ancestor(root: Path, a: str, b: str) -> str | None:
     """The merge-base of two commits, or None when they share no history."""
     out = _run(root, "merge-base", a, b, check=False).strip()
@@ -288,15 +313,33 @@ def common_ancestor(root: Path, a: str, b: str) -> str | None:
 
 
 def merge_base(root: Path, base_ref: str) -> tuple[str, str] | None:
-    """The merge-base of HEAD with base_ref, falling back to the remote's default branch."""
-    candidates = [base_ref, f"origin/{base_ref}", "origin/HEAD", "master", "origin/master"]
-    for ref in dict.fromkeys(candidates):
-        if rev_parse(root, ref) is None:
-            continue
+    """The merge-base of HEAD with base_ref, here or on origin; None when they share no history.
+
+    The default base (`main`) also looks for the usual trunk names and the
+    remote's default branch. A base that names no commit at all is an error,
+    never "nothing changed": a typo must not make every task look untouched.
+    """
+    candidates = base_candidates(base_ref)
+    resolved = [ref for ref in candidates if rev_parse(root, ref) is not None]
+    if not resolved:
+        raise SmokeError(
+            f"settings.base_ref '{base_ref}' does not name a commit here (looked for {', '.join(candidates)})",
+            hint="set base_ref under [settings] to the branch tasks start from, or fetch it",
+        )
+    for ref in resolved:
         out = _run(root, "merge-base", "HEAD", ref, check=False).strip()
         if out:
             return ref, out
     return None
+
+
+def base_candidates(base_ref: str) -> list[str]:
+    """Where base_ref may be found: here, then on origin; for the default, each usual trunk name and origin's HEAD."""
+    names = TRUNK_NAMES if base_ref == DEFAULT_BASE_REF else (base_ref,)
+    refs = [ref for name in names for ref in (name, f"origin/{name}")]
+    if base_ref == DEFAULT_BASE_REF:
+        refs.append("origin/HEAD")
+    return list(dict.fromkeys(refs))
 
 
 def branch_files(root: Path, base_ref: str) -> list[Change]:
@@ -361,6 +404,11 @@ def content_digest(root: Path) -> str:
     for path in sorted({entry[3:] for entry in _nul_list(out)}):
         h.update(b"\0" + path.encode("utf-8", "surrogateescape") + b"\0" + _file_state(root / path))
     return h.hexdigest()
+
+
+def file_state(path: Path) -> bytes:
+    """What a build could see of one file: its kind, executable bit and content."""
+    return _file_state(path)
 
 
 def _file_state(path: Path) -> bytes:
@@ -461,6 +509,47 @@ def _tree_at(root: Path, ref: str):  # type: ignore[no-untyped-def]
     if sha is None:
         raise SmokeError(f"unknown git ref '{ref}'", hint="use a branch, tag or commit that exists here")
     return repo(root).commit(sha).tree
+
+
+def follow_links(root: Path, ref: str | None, path: str, hops: int = 8) -> str:
+    """Where `path` really is at `ref` (None: the index) when it is a symlink there: its content, not the link, is compared.
+
+    A link out of the repository cannot be read through git: an error, never "nothing to compare".
+    """
+    for _ in range(hops):
+        entry = _staged_entry(root, path) if ref is None else _tree_entry(root, ref, path)
+        if entry is None or entry[0] != "120000":
+            return path
+        target = _run(root, "cat-file", "blob", entry[1])
+        followed = posixpath.normpath(posixpath.join(posixpath.dirname(path), target))
+        if target.startswith("/") or followed == ".." or followed.startswith("../"):
+            raise SmokeError(
+                f"{path} is a symlink to {target}, outside the repository, so git cannot say what it held",
+                hint="make it a regular file, or a symlink to a file inside the repository",
+            )
+        path = followed
+    raise SmokeError(f"{path}: too many levels of symlinks", hint="make the manifest a regular file")
+
+
+def _staged_entry(root: Path, path: str) -> tuple[str, str] | None:
+    """The index's (mode, object) for `path` at stage 0; None when it is not there as a file or link."""
+    out = _run(root, "ls-files", "--stage", "-z", "--", f":(literal){path}")
+    for entry in _nul_list(out):
+        meta, _, name = entry.partition("\t")
+        mode, sha, stage = meta.split()
+        if name == path and stage == "0" and not mode.startswith("160"):
+            return mode, sha
+    return None
+
+
+def _tree_entry(root: Path, ref: str, path: str) -> tuple[str, str] | None:
+    out = _run(root, "ls-tree", "-z", ref, "--", path, check=False)
+    for entry in _nul_list(out):
+        meta, _, name = entry.partition("\t")
+        mode, _kind, sha = meta.split()
+        if name == path:
+            return mode, sha
+    return None
 
 
 def files_at(root: Path, ref: str, folder: str) -> list[str]:

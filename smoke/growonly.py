@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from smoke import git
+from smoke.agents.identity import DEFAULT_AGENT_ENV
 from smoke.manifest import STREAM_LIST_KEYS
-from smoke.policy import DEFAULT_AGENT_VAR
 
 # Assertions that are lists of strings, compared item by item.
 LIST_ASSERTIONS = STREAM_LIST_KEYS
@@ -79,6 +79,42 @@ def scenarios_by_name(doc: dict[str, Any]) -> dict[str, dict[str, Any]]:
     for sc in raw:
         if isinstance(sc, dict) and isinstance(sc.get("name"), str):
             found.setdefault(sc["name"], sc)
+    return found
+
+
+def edited(base: dict[str, Any], current: dict[str, Any] | None, changed_files: set[str], manifest_dir: str) -> list[str]:
+    """Scenarios kept but changed in what they run: their `script` or `run`, their `env`, or their script's content.
+
+    Allowed (a script may need fixing), but a reviewer must see it; each is one phrase.
+    """
+    if current is None:
+        return []
+    now = scenarios_by_name(current)
+    found = []
+    for name, old in scenarios_by_name(base).items():
+        new = now.get(name)
+        if new is None:
+            continue
+        what = []
+        for key in ("script", "run", "env"):
+            if old.get(key) != new.get(key):
+                what.append(f"its {key}")
+        script = new.get("script")
+        if isinstance(script, str) and "its script" not in what and to_top(script, manifest_dir) in changed_files:
+            what.append(f"the content of {script}")
+        if what:
+            found.append(f"scenario '{name}': {' and '.join(what)} changed")
+    return found
+
+
+def scripts_of(doc: dict[str, Any] | None, manifest_dir: str) -> list[str]:
+    """The scripts a manifest's scenarios run, as paths from the top level."""
+    found = []
+    for sc in scenarios_by_name(doc or {}).values():
+        script = sc.get("script")
+        top = to_top(script, manifest_dir) if isinstance(script, str) else None
+        if top is not None:
+            found.append(top)
     return found
 
 
@@ -173,8 +209,8 @@ def _settings(base: dict[str, Any], current: dict[str, Any]) -> list[Violation]:
         ))
     kept = set(_strings(now.get("agent_env")))
     for var in _strings(was.get("agent_env")):
-        # WG_AGENT_ID counts whatever agent_env says: dropping it weakens nothing.
-        if var not in kept and var != DEFAULT_AGENT_VAR:
+        # The default agent variables count whatever agent_env says: dropping one weakens nothing.
+        if var not in kept and var not in DEFAULT_AGENT_ENV:
             out.append(Violation(
                 None, "settings.agent_env",
                 f"agent variable {var!r} was removed (an agent that sets it would pass as a human"

@@ -122,6 +122,7 @@ def _args_list(p: argparse.ArgumentParser) -> None:
     _selectors(p)
     _shard(p)
     p.add_argument("--json", action="store_true", help="print one JSON object: {\"version\": 1, \"scenarios\": [{\"name\", \"reasons\"}]}")
+    p.add_argument("--unguarded", action="store_true", help="list the tracked files no scenario's paths guard, with their count and share")
 
 
 def _args_add(p: argparse.ArgumentParser) -> None:
@@ -185,6 +186,11 @@ def _args_agent_hook(p: argparse.ArgumentParser) -> None:
                    help="refuse a stop N times on the same unchanged failure, then let the agent stop, loudly (default: 3)")
 
 
+def _args_allow(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--task", metavar="T", required=True, help="the task whose next agent gate may pass")
+    p.add_argument("--reason", metavar="R", required=True, help="why (written to the audit log)")
+
+
 COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] = {
     "run": ("run scenarios and report", _args_run),
     "gate": ("the hard gate for hooks and 'wg done'", _args_gate),
@@ -195,6 +201,7 @@ COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] = {
     "init": ("create a manifest, helpers and agent instructions", _args_init),
     "install": ("install native git hooks (and the wg shim, and agent harness hooks)", _args_install),
     "agent-hook": ("what agent harness hooks run: reads the harness's JSON, answers in its protocol", _args_agent_hook),
+    "allow": ("a person's one-shot grant for the next agent gate of a task", _args_allow),
 }
 
 
@@ -241,6 +248,9 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
         "echo '{\"hook_event_name\": \"Stop\"}' | smoke agent-hook claude Stop   # what Claude Code's Stop hook runs",
         "smoke agent-hook copilot agentStop --deadline 25   # answer within Copilot's 30 s",
     ),
+    "allow": (
+        "smoke allow --task fix-login --reason 'endpoint down; checked by hand'   # typed by a person, at a terminal",
+    ),
 }
 
 MAIN_EPILOG = """examples:
@@ -285,8 +295,35 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     return parser
 
 
+_interrupted = False
+
+
 def _on_term(signum: int, frame: object) -> None:
+    # Remembered: a report cut short by the interrupt (its terminal gone,
+    # EIO) is still an interrupt, never an internal error.
+    global _interrupted
+    _interrupted = True
     raise KeyboardInterrupt
+
+
+def _interrupted_exit(command: str) -> ExitCode:
+    """Say so if the terminal is still there; exit 130 either way."""
+    try:
+        sys.stderr.write(f"smoke {command}: interrupted\n")
+        sys.stderr.flush()
+    except OSError:
+        _silence()
+    return ExitCode.INTERRUPTED
+
+
+def _silence() -> None:
+    """The terminal is gone: what is left to print (and Python's flush at exit) goes nowhere."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    for fd in (1, 2):
+        try:
+            os.dup2(devnull, fd)
+        except OSError:
+            pass
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -302,6 +339,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return ExitCode.USAGE
     signal.signal(signal.SIGTERM, _on_term)
+    signal.signal(signal.SIGINT, _on_term)
     from smoke.errors import SmokeError
 
     try:
@@ -311,13 +349,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.write(f"smoke {args.command}: error: {e}\n")
         return ExitCode.USAGE
     except KeyboardInterrupt:
-        sys.stderr.write(f"smoke {args.command}: interrupted\n")
-        return ExitCode.INTERRUPTED
+        return _interrupted_exit(args.command)
     except BrokenPipeError:
         # The reader went away (e.g. `smoke list | head`); not an error of ours.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return ExitCode.REFUSED
     except Exception:
+        if _interrupted:
+            if isinstance(sys.exc_info()[1], OSError):
+                _silence()  # the report met a terminal that is gone
+            return _interrupted_exit(args.command)
         return _internal_error(args.command)
 
 

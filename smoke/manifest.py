@@ -11,6 +11,8 @@ import os
 import re
 from pathlib import Path
 
+from smoke.agents import identity as agents
+from smoke.agents.identity import DEFAULT_AGENT_ENV
 from smoke.errors import ManifestError
 from smoke.errors import SmokeError
 from smoke.output import shown
@@ -44,7 +46,7 @@ FILE_CHECK_KEYS = ("path", "exists", "contains", "not_contains", "matches")
 SETTINGS_KEYS = (
     "jobs", "default_timeout_seconds", "fail_on_skip", "base_ref", "agent_env",
     "build", "build_timeout_seconds", "task_branch_pattern", "secret_env_patterns",
-    "kill_grace_seconds",
+    "kill_grace_seconds", "unguarded",
 )
 DEFAULT_SECRET_PATTERNS = ("TOKEN", "SECRET", "PASSWORD", "KEY", "CREDENTIAL")
 DEFAULT_TASK_BRANCH_PATTERN = r"^(?:wg|task|tasks)/(?P<task>[^/]+)$"
@@ -65,12 +67,13 @@ if TYPE_CHECKING:
         default_timeout_seconds: float = 180
         fail_on_skip: bool = False
         base_ref: str = "main"
-        agent_env: tuple[str, ...] = ("WG_AGENT_ID",)
+        agent_env: tuple[str, ...] = DEFAULT_AGENT_ENV
         build: str | None = None
         build_timeout_seconds: float = 1800
         task_branch_pattern: str = DEFAULT_TASK_BRANCH_PATTERN
         secret_env_patterns: tuple[str, ...] = DEFAULT_SECRET_PATTERNS
         kill_grace_seconds: float = 2.0
+        unguarded: str = "warn"
 
     class Scenario(NamedTuple):
         name: str
@@ -97,9 +100,9 @@ else:
     Settings = collections.namedtuple(
         "Settings",
         "jobs default_timeout_seconds fail_on_skip base_ref agent_env build build_timeout_seconds"
-        " task_branch_pattern secret_env_patterns kill_grace_seconds",
-        defaults=(8, 180, False, "main", ("WG_AGENT_ID",), None, 1800, DEFAULT_TASK_BRANCH_PATTERN,
-                  DEFAULT_SECRET_PATTERNS, 2.0),
+        " task_branch_pattern secret_env_patterns kill_grace_seconds unguarded",
+        defaults=(8, 180, False, "main", DEFAULT_AGENT_ENV, None, 1800, DEFAULT_TASK_BRANCH_PATTERN,
+                  DEFAULT_SECRET_PATTERNS, 2.0, "warn"),
     )
 
     class Scenario(collections.namedtuple(
@@ -176,6 +179,8 @@ def locate(explicit: str | None, cwd: Path | None = None) -> Path:
                     f"manifest {value} (from {source}) does not exist",
                     hint="fix the path; an explicit manifest is never treated as 'nothing to gate'",
                 )
+            if source != "--manifest":
+                _from_environment(path, source, cwd)
             return path
     from smoke import git
 
@@ -192,6 +197,45 @@ def locate(explicit: str | None, cwd: Path | None = None) -> Path:
             hint="run 'smoke init' to create one, or pass --manifest PATH",
         )
     return path
+
+
+def _from_environment(path: Path, source: str, cwd: Path) -> None:
+    """A manifest named by the environment: refused for an agent, announced for a person.
+
+    The caller's environment must not quietly decide what the gate checks: an
+    agent's gate uses the repository's own manifest.
+    """
+    from smoke import git
+
+    top = git.find_toplevel(cwd)
+    own = top / DEFAULT_REL_PATH if top is not None else None
+    if own is not None and os.path.normpath(path) == os.path.normpath(own):
+        return
+    found = agents.caller_agents(_bytes_or_none(own))
+    if found:
+        raise SmokeError(
+            f"{source} names the manifest {shown(path)}, not this repository's own ({DEFAULT_REL_PATH}):"
+            " refused, because the caller is an agent and an agent's gate uses the repository's own manifest",
+            hint="unset it",
+        )
+    from smoke.output import err
+
+    err(f"smoke: note: using the manifest {shown(path)} named by {source}, not the repository's own")
+
+
+def own_bytes(cwd: Path | None = None) -> bytes | None:
+    """The repository's own manifest (at its default place), or None: who is an agent is read from it."""
+    from smoke import git
+
+    top = git.find_toplevel(cwd or Path.cwd())
+    return _bytes_or_none(top / DEFAULT_REL_PATH if top is not None else None)
+
+
+def _bytes_or_none(path: Path | None) -> bytes | None:
+    try:
+        return path.read_bytes() if path is not None else None
+    except OSError:
+        return None
 
 
 def load(explicit: str | None = None, *, cwd: Path | None = None, cached: bool = False) -> Manifest:
@@ -225,6 +269,9 @@ def load_path(path: Path, root: Path, data: bytes | None = None, *, cached: bool
             data = path.read_bytes()
         except OSError as e:
             raise SmokeError(f"cannot read manifest: {e.strerror}", path=str(path)) from None
+    # Nothing an agent could have written in the git directory decides its
+    # gate: for an agent the manifest is always parsed and validated afresh.
+    cached = cached and not agents.caller_agents(data)
     if cached:
         from smoke import cache
 
@@ -715,6 +762,9 @@ def _check_setting(key: str, value: Any) -> str | None:
             return f"regex does not compile: {problem}"
         if "(?P<task>" not in value:
             return "needs a group named 'task', e.g. ^wg/(?P<task>[^/]+)$"
+    elif key == "unguarded":
+        if value not in ("warn", "block", "all"):
+            return "must be \"warn\", \"block\" or \"all\""
     elif key in ("agent_env", "secret_env_patterns"):
         if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
             return "must be an array of non-empty strings"

@@ -62,6 +62,22 @@ class Out:
         self.stream.flush()
 
 
+# What a scenario prints must never drive the terminal showing the report: an
+# escape sequence could erase its FAIL and draw a PASS in its place. C0 and C1
+# controls (but newline and tab), DEL, the bidirectional overrides that
+# reorder what is shown and the Unicode line breaks, each written as a visible escape instead.
+_CONTROLS = {
+    **{c: f"\\x{c:02x}" for c in (*range(0x20), 0x7F, *range(0x80, 0xA0)) if c not in (0x09, 0x0A)},
+    **{c: f"\\u{c:04x}" for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x2028, 0x2029)},
+    0x1B: "\\e", 0x0D: "\\r", 0x08: "\\b",
+}
+
+
+def printable(text: str) -> str:
+    """`text` with every control character made visible: safe to write to a terminal."""
+    return text.translate(_CONTROLS)
+
+
 def shown(path: str | os.PathLike[str]) -> str:
     """A path as the user should see it: relative to the current folder when under it."""
     try:

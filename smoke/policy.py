@@ -1,7 +1,8 @@
 """Who may bypass the gate or shrink the suite, and the audit log every such act is written to.
 
 An agent must not get past these checks by editing the manifest, so agent
-detection never trusts the work tree alone: WG_AGENT_ID always counts, and so
+detection never trusts the work tree alone: the harness variables of
+smoke.agents.identity.DEFAULT_AGENT_ENV always count, and so
 does every `agent_env` name in the manifest committed at HEAD and at the
 merge-base with the base branch, which the agent's own commits cannot change
 (read through git, so only on the bypass and override paths: the normal gate
@@ -17,13 +18,12 @@ from pathlib import Path
 from typing import Any
 
 from smoke import git
-from smoke.agents.harnesses import AGENT_VARS
+from smoke.agents.identity import DEFAULT_AGENT_ENV
+from smoke.agents.identity import set_among
 from smoke.errors import SmokeError
 from smoke.manifest import DEFAULT_REL_PATH
 
-DEFAULT_AGENT_VAR = "WG_AGENT_ID"
 DEFAULT_BASE_REF = "main"
-OVERRIDE_VARS = ("SMOKE_AGENT_OVERRIDE", "WG_SMOKE_AGENT_OVERRIDE")
 
 Doc = dict[str, Any]
 
@@ -32,8 +32,8 @@ Doc = dict[str, Any]
 
 
 def agent_names(docs: Iterable[Doc | None]) -> list[str]:
-    """WG_AGENT_ID and the variables agent harnesses set, then every `agent_env` name that any of `docs` lists."""
-    names = [DEFAULT_AGENT_VAR, *AGENT_VARS]
+    """The default agent variables, then every `agent_env` name that any of `docs` (parsed manifests) lists."""
+    names = list(DEFAULT_AGENT_ENV)
     for doc in docs:
         settings = doc.get("settings") if isinstance(doc, dict) else None
         listed = settings.get("agent_env") if isinstance(settings, dict) else None
@@ -44,18 +44,13 @@ def agent_names(docs: Iterable[Doc | None]) -> list[str]:
 
 def agents_set(names: Iterable[str]) -> list[str]:
     """Those of `names` set (non-empty) in the environment."""
-    return [v for v in names if os.environ.get(v)]
-
-
-def overrides() -> list[str]:
-    """The agent-override variables set to 1."""
-    return [v for v in OVERRIDE_VARS if os.environ.get(v) == "1"]
+    return set_among(names)
 
 
 def detect(root: Path | None, rels: Iterable[str], docs: Iterable[Doc | None]) -> tuple[list[str], list[str]]:
     """(the agent variables that count, those of them set now).
 
-    They are WG_AGENT_ID, the `agent_env` of `docs` (the manifests as the
+    They are the defaults, the `agent_env` of `docs` (the manifests as the
     caller has them: parsed, not validated, so a half-edited one still names
     its agents) and that of the committed manifests at `rels`.
     """
@@ -105,7 +100,7 @@ def manifest_rels(path: Path | None, root: Path) -> list[str]:
     rels = [DEFAULT_REL_PATH]
     if path is not None:
         try:
-            rels.insert(0, path.resolve().relative_to(root.resolve()).as_posix())
+            rels.insert(0, (path.absolute().parent.resolve() / path.name).relative_to(root.resolve()).as_posix())
         except ValueError:
             pass  # a manifest outside the repository has no committed version
     return list(dict.fromkeys(rels))
@@ -118,7 +113,7 @@ def committed(root: Path, rels: Iterable[str], ref: str = "HEAD") -> list[Doc]:
     docs = []
     for rel in dict.fromkeys(rels):
         try:
-            data = git.blob_at(root, ref, rel)
+            data = git.blob_at(root, ref, git.follow_links(root, ref, rel))
         except SmokeError:
             continue
         doc = parse_bytes(data) if data is not None else None
@@ -154,7 +149,7 @@ def audit(
     stage: str | None,
     reason: str | None,
     *,
-    agent_env: Iterable[str] = (DEFAULT_AGENT_VAR,),
+    agent_env: Iterable[str] = DEFAULT_AGENT_ENV,
     override: list[str] | None = None,
 ) -> Path | None:
     """Append one JSON line to <git dir>/smoke/audit.log; its path, or None outside a repository."""
@@ -165,7 +160,7 @@ def audit(
     if base is None:
         return None
     entry: dict[str, object] = {
-        "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "action": action, "user": _user(),
+        "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "action": action, "user": user(),
         "agent": {v: os.environ[v] for v in agent_env if os.environ.get(v)},
         "task": task, "stage": stage, "reason": reason, "cwd": os.getcwd(),
     }
@@ -181,7 +176,7 @@ def audit(
     return path
 
 
-def _user() -> str:
+def user() -> str:
     import getpass
 
     try:

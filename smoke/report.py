@@ -12,6 +12,7 @@ from typing import Any
 from smoke.manifest import Manifest
 from smoke.manifest import Scenario
 from smoke.output import Out
+from smoke.output import printable
 from smoke.output import shown
 from smoke.runner import STATUSES
 from smoke.runner import Result
@@ -107,28 +108,28 @@ class Console:
         sc = self._by_name.get(r.name)
         where = f"{self.manifest.display()}:{broken_line(self.manifest, sc, r)}" if sc else self.manifest.display()
         if r.status == "skip":
-            lines.append(self.out.paint(f"  !!! SKIPPED, NOT PASSED: {r.reason}", "skip"))
+            lines.append(self.out.paint(f"  !!! SKIPPED, NOT PASSED: {printable(r.reason)}", "skip"))
             return lines
         if r.status in ("pass", "flaky"):
             if r.reason:
-                lines.append(self.out.paint(f"  {r.reason}", "warn"))
+                lines.append(self.out.paint(f"  {printable(r.reason)}", "warn"))
             for p in r.leftovers:
-                lines.append(self.out.paint(f"    left running: {p}", "warn"))
+                lines.append(self.out.paint(f"    left running: {printable(p)}", "warn"))
             if r.scratch:
                 lines.append(f"  scratch kept: {r.scratch}")
             return lines
         lines.append(f"  {where}  {self._headline(r)}")
         for f in r.failures:
-            first, *rest = (f.detail or f.summary).splitlines()
+            first, *rest = printable(f.detail or f.summary).splitlines() or [""]
             lines.append("  " + self.out.paint("x", "fail") + f" {f.check}: {first}")
             lines.extend(f"      {ln}" for ln in rest)
         output: list[str] = []
         if r.stdout_tail:
             output.append(self.out.paint("  --- stdout (last lines) ---", "dim"))
-            output.extend(f"  | {ln}" for ln in r.stdout_tail.splitlines())
+            output.extend(f"  | {ln}" for ln in printable(r.stdout_tail).splitlines())
         if r.stderr_tail:
             output.append(self.out.paint("  --- stderr (last lines) ---", "dim"))
-            output.extend(f"  | {ln}" for ln in r.stderr_tail.splitlines())
+            output.extend(f"  | {ln}" for ln in printable(r.stderr_tail).splitlines())
         if output and self._github:
             from smoke import github
 
@@ -137,7 +138,7 @@ class Console:
         if r.log:
             lines.append(f"  full output: {shown(r.log)} (and .stderr beside it)")
         for p in r.leftovers:
-            lines.append(f"    ended: {p}")
+            lines.append(f"    ended: {printable(p)}")
         if r.scratch:
             lines.append(f"  scratch kept: {r.scratch}")
         return lines
@@ -147,7 +148,7 @@ class Console:
         if r.exit_code is not None and r.status != "timeout":
             bits.append(f"exit {r.exit_code}" if r.exit_code >= 0 else f"killed by signal {-r.exit_code}")
         if r.reason != r.failure_summary():
-            bits.append(r.reason)  # e.g. a timeout, or a retry that skipped after a failure
+            bits.append(printable(r.reason))  # e.g. a timeout, or a retry that skipped after a failure
         if r.attempts > 1:
             bits.append(f"after {r.attempts} attempts")
         return ", ".join(b for b in bits if b)
@@ -167,14 +168,14 @@ class Console:
             self.out.line(self.out.paint(bar, "skip"))
             self.out.line(self.out.paint(f"!!! {len(skipped)} scenario(s) SKIPPED: they did not run and did not pass", "skip"))
             for r in skipped:
-                self.out.line(self.out.paint(f"!!!   {r.name}: {r.reason}", "skip"))
+                self.out.line(self.out.paint(f"!!!   {r.name}: {printable(r.reason)}", "skip"))
             self.out.line(self.out.paint(bar, "skip"))
 
 
 def refusal(what: str, results: Sequence[Result], fail_on_skip: bool) -> str:
     broken = [r for r in results if r.blocks(fail_on_skip)]
     names = ", ".join(f"{r.name} ({r.short_reason()})" for r in broken)
-    return f"smoke gate refused {what}: {len(broken)} scenario(s) broken \u2014 {names}"
+    return f"smoke gate refused {what}: {len(broken)} scenario(s) broken \u2014 {printable(names)}"
 
 
 def to_json(results: Sequence[Result]) -> dict[str, Any]:

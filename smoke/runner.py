@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from smoke import git
+from smoke import locks
 from smoke import procs
 from smoke.expect import Failure
 from smoke.expect import Output
@@ -177,7 +178,8 @@ class Runner:
                             break
                         cond.wait()
                 try:
-                    result = self.run_one(pick)
+                    with locks.exclusive(self.manifest.root, pick.exclusive, pick.name, self._cancelled) as free:
+                        result = self.run_one(pick) if free else Result(pick.name, Status.ERROR, 0.0, reason="interrupted")
                 except BaseException as e:  # noqa: BLE001 - reported by the main thread
                     errors.append(e)
                     self._cancelled.set()

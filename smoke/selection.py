@@ -129,6 +129,23 @@ def match_paths(scenarios: Iterable[Scenario], changes: Sequence[Change]) -> dic
     return found
 
 
+def guarded(scenarios: Iterable[Scenario], files: Sequence[str]) -> set[str]:
+    """Those of `files` that some scenario's `paths` match (literal prefixes first, as match_paths)."""
+    ordered = sorted(set(files))
+    found: set[str] = set()
+    for s in scenarios:
+        if not s.paths:
+            continue
+        rest = [f for f in _candidates(ordered, s.paths) if f not in found]
+        while rest:
+            hit = _first_match(s.paths, rest)
+            if hit is None:
+                break
+            found.add(hit[0])
+            rest = rest[rest.index(hit[0]) + 1:]
+    return found
+
+
 def _first_match(patterns: Sequence[str], files: Iterable[str]) -> tuple[str, str] | None:
     """The first file the patterns select, with the pattern that decided it."""
     rules = _plain_rules(patterns)

@@ -35,10 +35,9 @@ def _audit_log(repo: Repo) -> list[dict[str, object]]:
 # ---------------------------------------------------------------- pure
 
 
-def test_agent_names_always_start_with_wg_agent_id() -> None:
-    # WG_AGENT_ID, then the variables the agent harnesses set (smoke/agents/harnesses.py).
-    default = ["WG_AGENT_ID", *AGENT_VARS]
-    assert "CLAUDECODE" in default
+def test_agent_names_always_start_with_the_default_agent_variables() -> None:
+    # WG_AGENT_ID, CLAUDECODE, then the variables the agent harnesses set (smoke/agents/harnesses.py).
+    default = list(dict.fromkeys(["WG_AGENT_ID", "CLAUDECODE", *AGENT_VARS]))
     assert agent_names([]) == default
     assert agent_names([{"settings": {"agent_env": ["NOT_SET"]}}]) == [*default, "NOT_SET"]
     docs = [{"settings": {"agent_env": ["A", "WG_AGENT_ID"]}}, None, {"settings": {"agent_env": "B"}}, {"settings": 1},
@@ -86,17 +85,17 @@ def test_a_manifest_elsewhere_does_not_hide_the_committed_default_one(repo: Repo
     assert res.stderr.startswith(REFUSED.format("MY_BOT"))
 
 
-def test_a_human_still_bypasses_and_an_override_is_recorded(repo: Repo) -> None:
+def test_a_human_still_bypasses_and_an_override_no_longer_lets_an_agent_through(repo: Repo) -> None:
     repo.manifest('[settings]\nagent_env = ["MY_BOT"]\n' + MANIFEST)
     assert repo.commit("settings").returncode == 0
     repo.manifest(MANIFEST)
     res = _skip(repo, {})
     assert res.returncode == 0, res.stderr
     res = _skip(repo, {"MY_BOT": "1", "WG_SMOKE_AGENT_OVERRIDE": "1"})
-    assert res.returncode == 0, res.stderr
-    human, overridden = _audit_log(repo)
+    assert res.returncode == 1, res.stderr
+    assert "IGNORED: WG_SMOKE_AGENT_OVERRIDE is set" in res.stderr
+    (human,) = _audit_log(repo)
     assert (human["agent"], "override" in human) == ({}, False)
-    assert (overridden["agent"], overridden["override"]) == ({"MY_BOT": "1"}, ["WG_SMOKE_AGENT_OVERRIDE"])
 
 
 @pytest.mark.parametrize("stage", ["pre-commit", "done"])

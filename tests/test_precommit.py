@@ -212,3 +212,58 @@ def test_run_all_files_runs_only_what_guards_the_staged_files_as_the_readme_says
     assert res.returncode == 0 and "login_works" in res.stdout + res.stderr
     res = repo.smoke("run", "--all")
     assert res.returncode == 0 and re.search(r"login_works\.+PASS", res.stdout)
+
+
+# ------------------------------------------------------------ gate integrity (issue 12 routes 11, 12)
+
+
+@pytest.fixture
+def plain_framework(repo: Repo, hook_repo: tuple[Path, str], pre_commit_home: Path) -> Repo:
+    """smoke-gate's hooks through pre-commit as a user lists them: no options of their own."""
+    path, sha = hook_repo
+    repo.env["PRE_COMMIT_HOME"] = str(pre_commit_home)
+    repo.write(".pre-commit-config.yaml", f"""\
+        repos:
+        -   repo: {path}
+            rev: {sha}
+            hooks:
+            -   id: smoke-grow-only
+            -   id: smoke-check
+            -   id: smoke-gate
+            -   id: smoke-gate-push
+        """)
+    repo.manifest(MANIFEST + '\n[[scenario]]\nname = "endpoint_up"\nrun = "exit 77"\npaths = ["src/**"]\n'
+                  '[scenario.expect]\nstdout_contains = ["up"]\n')
+    repo.write("tests/smoke/scenarios/login.sh", "cat src/login/state.txt\n")
+    repo.write("src/login/state.txt", "login ok\n")
+    assert repo.commit("use smoke-gate through pre-commit").returncode == 0
+    res = subprocess.run(["pre-commit", "install", "--hook-type", "pre-commit", "--hook-type", "pre-push"],
+                         cwd=repo.path, env=repo.env, capture_output=True, text=True)
+    assert res.returncode == 0, res.stdout + res.stderr
+    return repo
+
+
+def test_a_passing_gate_hook_still_shows_a_loud_skip(plain_framework: Repo) -> None:
+    repo = plain_framework
+    repo.write("src/login/state.txt", "login ok, again\n")
+    res = repo.commit("touch login", verify=True)
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert "!!! 1 scenario(s) SKIPPED: they did not run and did not pass" in res.stdout + res.stderr
+
+
+def test_skip_naming_a_smoke_gate_hook_refuses_an_agents_commit(plain_framework: Repo) -> None:
+    repo = plain_framework
+    repo.write("src/login/state.txt", "login broken\n")
+    repo.git("add", "-A")
+    before = repo.head()
+    agent = {**repo.env, "SKIP": "smoke-gate", "CLAUDECODE": "1"}
+    res = subprocess.run(["git", "commit", "-m", "skip the gate"], cwd=repo.path, env=agent, capture_output=True, text=True)
+    assert res.returncode == 1, res.stdout + res.stderr
+    assert ("smoke check: refused: the pre-commit framework was told to skip smoke-gate, and the caller is an agent"
+            " (CLAUDECODE is set)") in res.stdout + res.stderr
+    assert repo.head() == before
+    # A person is told loudly what was skipped.
+    person = {**repo.env, "SKIP": "smoke-gate"}
+    res = subprocess.run(["git", "commit", "-m", "skip the gate"], cwd=repo.path, env=person, capture_output=True, text=True)
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert "smoke check: WARNING: SKIP skips smoke-gate: not run, and not audited." in res.stdout + res.stderr

@@ -205,13 +205,13 @@ def test_task_includes_commits_since_the_merge_base_and_uncommitted_work(repo: R
     )
 
 
-def test_base_ref_falls_back_to_the_remote_default_branch(repo: Repo, tmp_path: Path) -> None:
+def test_the_default_base_ref_falls_back_to_the_remote_default_branch(repo: Repo, tmp_path: Path) -> None:
     _setup(repo)
     clone = tmp_path / "clone"
     repo.git("clone", "-q", str(repo.path), str(clone))
     other = Repo(clone, repo.env)
-    # Only origin/main and origin/HEAD exist here; base_ref names a branch that does not.
-    other.manifest(MANIFEST.replace('base_ref = "main"', 'base_ref = "trunk"'))
+    # Only origin/main and origin/HEAD exist here. (A base_ref other than the
+    # default must name a commit: tests/test_integrity.py.)
     other.git("checkout", "-q", "-b", "wg/work")
     other.git("branch", "-q", "-D", "main")
     other.write("src/b/file.txt", "v2\n")

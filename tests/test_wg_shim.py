@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -98,7 +99,10 @@ def test_install_copies_the_shim_and_says_where_path_must_point(wg: Wg) -> None:
         f"smoke install: note: put {wg.shim_dir} first on PATH so 'wg' is the shim: "
         f"export PATH=\"{wg.shim_dir}:$PATH\"\n"
     )
-    assert shim.read_bytes() == (ROOT / "hooks" / "wg").read_bytes()
+    # The shipped shim, with the Python that has smoke-gate installed filled in.
+    shipped = (ROOT / "hooks" / "wg").read_text()
+    assert "SMOKE_PYTHON = ''\n" in shipped
+    assert shim.read_text() == shipped.replace("SMOKE_PYTHON = ''\n", f"SMOKE_PYTHON = {sys.executable!r}\n", 1)
     assert os.access(shim, os.X_OK)
     again = subprocess.run(["smoke", "install", "--wg-shim", str(wg.shim_dir)], cwd=wg.repo.path, env=wg.env,
                            capture_output=True, text=True)

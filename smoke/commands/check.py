@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import posixpath
 import re
 import sys
 from pathlib import Path
@@ -28,6 +29,10 @@ SHARED_DIRS = ("lib",)
 
 def cmd(args: argparse.Namespace) -> ExitCode:
     _check_flags(args)
+    from smoke.agents import identity as agents
+
+    if agents.refuse_skipped_hooks("smoke check", manifest_mod.own_bytes()):
+        return ExitCode.REFUSED
     out = Out(color=args.color)
     if not args.grow_only or args.strict:
         path = manifest_mod.locate(args.manifest)
@@ -191,36 +196,51 @@ def _grow_only(out: Out, args: argparse.Namespace) -> ExitCode:
     return _override(out, root, path, docs, shown, since, stage)
 
 
-def guard_work_tree(out: Out, path: Path, root: Path, stage: str, task: str | None) -> ExitCode:
-    """The work tree's manifest and scripts against HEAD, worded as `smoke check --grow-only` words it.
+def guard_work_tree(
+    out: Out, path: Path, root: Path, stage: str, task: str | None, bases: list[str] | None = None,
+) -> ExitCode:
+    """The work tree's manifest and scripts against each of `bases` (default HEAD), worded as `smoke check --grow-only` words it.
 
     0 when nothing shrank (or a human overrode it), 1 when refused, 2 when the
     manifest does not parse. For doors with no grow-only step of their own (`wg done`).
     """
     rel = _relative(path, root)
-    compared = _compare(out, growonly.Side("HEAD"), path, root, rel, None, staged=False)
-    if compared is None:
-        return ExitCode.USAGE
-    shown, docs = compared
+    shown: list[str] = []
+    docs: list[dict[str, Any]] = []
+    for base in bases or ["HEAD"]:
+        compared = _compare(out, growonly.Side(base), path, root, rel, None, staged=False)
+        if compared is None:
+            return ExitCode.USAGE
+        shown.extend(line for line in compared[0] if line not in shown)
+        docs.extend(compared[1])
     if not shown:
         return ExitCode.OK
-    return _override(out, root, path, docs, shown, "since HEAD", stage, task)
+    since = " and ".join(f"since {_short(b)}" if b == "HEAD" else f"since the fork from the base branch ({_short(b)})" for b in bases or ["HEAD"])
+    return _override(out, root, path, docs, shown, since, stage, task)
 
 
 def _sides(out: Out, args: argparse.Namespace, root: Path, rel: str) -> tuple[list[growonly.Side], bool]:
     """What to compare (the base, and where the current manifest is read), and whether it is a push."""
     if args.base:
         return [growonly.Side(args.base, explicit=True)], False
-    src, dst = os.environ.get("PRE_COMMIT_FROM_REF"), os.environ.get("PRE_COMMIT_TO_REF")
-    if src and dst:
-        # pre-commit's pushed range (or `pre-commit run --from-ref A --to-ref B`): what goes out is
-        # the content at B, whatever the work tree or the index hold.
-        label = os.environ.get("PRE_COMMIT_REMOTE_BRANCH") or _short(dst)
-        return [growonly.Side(src, dst, label, explicit=True)], True
-    if os.environ.get("PRE_COMMIT_REMOTE_NAME"):
-        # pre-commit gives no range only when the push starts a history the remote lacks.
-        out.line("smoke check --grow-only: the push starts a history the remote lacks; nothing there to compare with")
-        return [], True
+    from smoke import pushrange
+
+    push = pushrange.pre_commit_push(root)
+    # git sets GIT_INDEX_FILE for a commit's hooks: then what is staged is compared too,
+    # whatever push the environment describes.
+    committing = [growonly.Side("HEAD")] if args.staged and os.environ.get("GIT_INDEX_FILE") else []
+    if push is not None and push.src and push.dst:
+        # pre-commit's pushed range: what goes out is the content at its end, whatever the work tree or the index hold.
+        label = os.environ.get("PRE_COMMIT_REMOTE_BRANCH") or _short(push.dst)
+        return [growonly.Side(push.src, push.dst, label, explicit=True), *committing], True
+    if push is not None:
+        sides, notes = growonly.pushed_sides(root, push.line, push.remote, rel)
+        for note in notes:
+            out.line(out.paint(f"smoke check --grow-only: note: {note}", "warn"))
+        return [*sides, *committing], True
+    ignored = pushrange.ignored_note()
+    if ignored:
+        out.line(out.paint(f"smoke check --grow-only: note: {ignored}", "warn"))
     if args.stage != "pre-push":
         return [growonly.Side("HEAD")], False
     remote = args.remote or "origin"
@@ -278,6 +298,7 @@ def _compare(
     base_files = growonly.at_ref(root, ref, rel, base_doc)
     now_files = growonly.still_there(root, base_files, rel, staged, ref=side.tip)
     violations = growonly.compare(base_doc, cur_doc, base_files, now_files)
+    _note_edits(out, side, root, rel, base_doc, cur_doc, staged)
     if not violations:
         out.line(f"smoke check --grow-only: {display}: nothing removed or weakened since {_short(ref)}")
         return [], docs
@@ -289,11 +310,42 @@ def _compare(
     return shown, docs
 
 
+def _note_edits(
+    out: Out, side: growonly.Side, root: Path, rel: str, base: dict[str, Any], current: dict[str, Any] | None, staged: bool,
+) -> None:
+    """An agent's change to what a kept scenario runs (script, run, env, the script's content): a loud line and an audit entry.
+
+    Allowed, since a scenario may need fixing; but a reviewer must see it.
+    """
+    from smoke.agents import identity as agents
+
+    found = agents.caller_agents(manifest_mod.own_bytes(root))
+    if not found:
+        return
+    mdir = posixpath.dirname(rel)
+    scripts = sorted(set(growonly.scripts_of(base, mdir)) | set(growonly.scripts_of(current, mdir)))
+    edits = growonly.edited(base, current, git.changed_paths(root, side.base, side.tip, staged, scripts), mdir)
+    if not edits:
+        return
+    from smoke import policy
+
+    log = policy.audit(root, "scenario-edited", _task(root), "pre-push" if side.tip else "pre-commit" if staged else None,
+                       "; ".join(edits), agent_env=found)
+    bar = "!" * 79
+    out.line(out.paint(bar, "warn"))
+    out.line(out.paint(f"!!! an agent ({', '.join(found)} is set) changed what scenarios run:", "warn"))
+    for edit in edits:
+        out.line(out.paint(f"!!!   {edit}", "warn"))
+    out.line(out.paint(f"!!! Review it. Recorded in the audit log: {log}", "warn"))
+    out.line(out.paint(bar, "warn"))
+
+
 def _current_bytes(root: Path, path: Path, rel: str, tip: str | None, staged: bool) -> bytes | None:
+    # A symlinked manifest is compared by what it holds, wherever the link points.
     if tip is not None:
-        return git.blob_at(root, tip, rel)
+        return git.blob_at(root, tip, git.follow_links(root, tip, rel))
     if staged:
-        return git.staged_blob(root, rel)
+        return git.staged_blob(root, git.follow_links(root, None, rel))
     return path.read_bytes() if path.is_file() else None
 
 
@@ -320,8 +372,9 @@ def _target(args: argparse.Namespace) -> tuple[Path, Path, SmokeError | None]:
 
 
 def _relative(path: Path, root: Path) -> str:
+    """Where the manifest sits in the repository: the link's own place when it is a symlink (git knows it there)."""
     try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
+        return (path.absolute().parent.resolve() / path.name).relative_to(root.resolve()).as_posix()
     except ValueError:
         raise SmokeError(f"{path} is outside the repository {root}", hint="--grow-only compares with git history") from None
 
@@ -333,7 +386,7 @@ def _base_bytes(root: Path, ref: str, rel: str, explicit: bool) -> bytes | None:
         if explicit:
             raise SmokeError(f"unknown git ref '{ref}'", hint="use a branch, tag or commit that exists here (fetch it first?)")
         return None  # no commit yet
-    return git.blob_at(root, ref, rel)
+    return git.blob_at(root, ref, git.follow_links(root, ref, rel))
 
 
 def _short(ref: str) -> str:
@@ -392,21 +445,25 @@ def _override(
 ) -> ExitCode:
     """Refuse (1), unless a human set SMOKE_ALLOW_SHRINK=1: then warn loudly, audit, and allow (0)."""
     n = len(shown)
-    if os.environ.get(ALLOW_SHRINK_VAR) != "1":
-        out.line(out.paint(
-            f"smoke check --grow-only refused: {n} removal(s) or weakening(s) {since}"
-            " (restore them; the smoke suite only grows. A human may override with SMOKE_ALLOW_SHRINK=1, audited)",
-            "error",
-        ))
-        return ExitCode.REFUSED
     from smoke import policy
 
     # Both sides' agent_env and the committed one's: removing a variable from settings must not let an agent through.
     names, agents = policy.detect(root, policy.manifest_rels(path, root), docs)
     if agents:
+        # No variable lets an agent shrink the suite, so none is named to it unless it set one.
+        if os.environ.get(ALLOW_SHRINK_VAR):
+            why = f"{ALLOW_SHRINK_VAR} is not honoured for agents ({', '.join(agents)} is set)"
+        else:
+            why = f"{n} removal(s) or weakening(s) {since} by an agent ({', '.join(agents)} is set)"
         out.line(out.paint(
-            f"smoke check --grow-only refused: SMOKE_ALLOW_SHRINK is not honoured for agents ({', '.join(agents)}"
-            " is set). Restore what was removed; only a human may shrink the smoke suite.",
+            f"smoke check --grow-only refused: {why}. Restore what was removed; only a human may shrink the smoke suite.",
+            "error",
+        ))
+        return ExitCode.REFUSED
+    if os.environ.get(ALLOW_SHRINK_VAR) != "1":
+        out.line(out.paint(
+            f"smoke check --grow-only refused: {n} removal(s) or weakening(s) {since}"
+            " (restore them; the smoke suite only grows. A human may override with SMOKE_ALLOW_SHRINK=1, audited)",
             "error",
         ))
         return ExitCode.REFUSED

@@ -22,6 +22,8 @@ TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing
 
 if TYPE_CHECKING:
     from smoke.build import Built
+    from smoke.output import Out
+    from smoke.repostate import State
     from smoke.runner import Result
 
 def current_task(manifest: Manifest) -> str | None:
@@ -148,10 +150,12 @@ def execute(
     if settings.build:
         from smoke import build
 
-        built = build.ensure(manifest, out, root=root, keep=root is None)
+        built = build.ensure(manifest, out, root=root, keep=root is None, fresh=_agent_run(manifest))
         if built.error:
             out.line(out.paint(f"smoke: the build failed: {built.error}", "error"))
-            for line in built.tail.splitlines():
+            from smoke.output import printable
+
+            for line in printable(built.tail).splitlines():
                 out.line(f"  | {line}")
             out.line(f"smoke gate refused {what or 'the run'}: the build failed, so no scenario can be trusted")
             if args.json:
@@ -166,6 +170,10 @@ def execute(
         path_prefix=path_prefix, extra_env=extra_env, root=root,
     )
     started = time.monotonic()
+    from smoke import repostate
+
+    where = root or manifest.root
+    before = repostate.capture(where, save=True)
     try:
         results = runner.run([s.scenario for s in selected])
     except Interrupted as e:
@@ -181,6 +189,7 @@ def execute(
         if built is not None:
             _release(built)
     elapsed = time.monotonic() - started
+    _left_as_found(out, where, before, results)
     console.summary(results, elapsed)
     if os.environ.get("GITHUB_ACTIONS") == "true":
         from smoke import github
@@ -202,6 +211,38 @@ def execute(
             out.line(out.paint(report.refusal(what, results, fail_on_skip), "error"))
         return ExitCode.REFUSED
     return ExitCode.OK
+
+
+def _agent_run(manifest: Manifest) -> bool:
+    """Whether an agent runs this: then nothing cached in the git directory is used."""
+    from smoke.agents import identity as agents
+
+    try:
+        data = manifest.path.read_bytes()
+    except OSError:
+        data = None
+    return bool(agents.caller_agents(data))
+
+
+def _left_as_found(out: Out, where: Path, before: State | None, results: list[Result]) -> None:
+    """A scenario that changed HEAD, the index or the tracked work tree is an error, named, with where the work went."""
+    from smoke import repostate
+
+    after = repostate.capture(where)
+    if before is None or after is None:
+        return  # not a repository: nothing to guard
+    changed = repostate.changes(before, after)
+    if not changed:
+        return
+    ran = [r for r in results if r.status != "skip"] or results
+    who = f"scenario '{ran[0].name}'" if len(ran) == 1 else f"one of the scenarios {', '.join(r.name for r in ran)}"
+    why = f"the repository changed while it ran: {'; '.join(changed)}"
+    for r in ran:
+        r.status, r.reason = Status.ERROR, why
+    bar = "!" * 79
+    for line in (bar, f"!!! {who} changed the repository: {'; '.join(changed)}.",
+                 f"!!! A scenario must leave HEAD, the index and the work tree as it found them; {repostate.where_it_went(before, after)}.", bar):
+        out.line(out.paint(line, "error"))
 
 
 def _print_json(results: list[Result]) -> None:

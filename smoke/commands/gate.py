@@ -35,10 +35,16 @@ REASON_VAR = "SMOKE_SKIP_REASON"
 
 
 def cmd(args: argparse.Namespace) -> ExitCode:
+    from smoke.agents import identity as agents
+
+    if agents.refuse_skipped_hooks("smoke gate", manifest_mod.own_bytes()):
+        return ExitCode.REFUSED
     if args.skip_smoke or os.environ.get(SKIP_VAR) == "1":
         return _bypass(args)
     manifest = manifest_mod.load(args.manifest, cached=True)
     task = args.task or common.current_task(manifest)
+    if _agent_granted(manifest, task):
+        return ExitCode.OK
     if args.stage == "done":
         if not task:
             raise SmokeError("--stage done needs the task being finished", hint="pass --task T")
@@ -52,6 +58,36 @@ def cmd(args: argparse.Namespace) -> ExitCode:
     if args.stage == "pre-commit":
         return _gate_commit(args, manifest, selector, what, scope)
     return _gate_here(args, manifest, selector, what, scope)
+
+
+def _agent_granted(manifest: Manifest, task: str | None) -> bool:
+    """For an agent: name an ignored override variable, and spend a person's grant for `task` if one applies."""
+    from smoke.agents import identity as agents
+
+    found = agents.caller_agents(_bytes(manifest.path))
+    if not found:
+        return False
+    ignored = agents.ignored_overrides("smoke gate")
+    if ignored:
+        sys.stderr.write(f"{'!' * 79}\n!!! {ignored}\n{'!' * 79}\n")
+    from smoke import grants
+
+    if not task or not grants.present(manifest.root):
+        return False
+    grant, why_not = grants.take(manifest.root, task)
+    if grant is None:
+        if why_not:
+            sys.stderr.write(f"smoke gate: note: {why_not}; it does not apply\n")
+        return False
+    from smoke import policy
+
+    log = policy.audit(manifest.root, "grant-used", task, None, str(grant.get("reason")), agent_env=found)
+    bar = "!" * 79
+    sys.stderr.write(
+        f"{bar}\n!!! SMOKE GATE PASSED BY A GRANT for task '{task}', given by {grant.get('user')}: no scenario was run.\n"
+        f"!!! Reason: {grant.get('reason')}\n!!! The grant is used up. Recorded in the audit log: {log}\n{bar}\n"
+    )
+    return True
 
 
 def _nothing(args: argparse.Namespace, scope: str, report_json: bool = True) -> ExitCode:
@@ -91,10 +127,43 @@ def _gate_here(
     on_json: Callable[[list[Result]], None] | None = None,
 ) -> ExitCode:
     """The work tree as it is, with its manifest."""
+    selector, refused = _unguarded(args, manifest, selector, what)
+    if refused is not None:
+        return refused
     selected = select(manifest.scenarios, selector)
     if not selected:
         return _nothing(args, scope, report_json=on_json is None)
     return common.execute(manifest, selected, args, what=what, on_json=on_json)
+
+
+def _unguarded(args: argparse.Namespace, manifest: Manifest, selector: Selector, what: str) -> tuple[Selector, ExitCode | None]:
+    """Changed files no scenario guards, as `settings.unguarded` says: a loud line, a refusal (exit 1), or everything runs."""
+    if selector.all or not selector.changes:
+        return selector, None
+    from smoke import unguarded
+
+    found = unguarded.files(manifest, [c.path for c in selector.changes], selector.owners)
+    if not found:
+        return selector, None
+    mode = manifest.settings.unguarded
+    out = Out(common.human_stream(args.json), args.color)
+    task = selector.owners[0] if selector.owners else None
+    if mode == "all":
+        out.line(out.paint(f"smoke gate: {len(found)} changed file(s) no scenario guards ({unguarded.named(found)}):"
+                           " settings.unguarded = \"all\", so every scenario runs", "warn"))
+        return Selector(all=True), None
+    if mode == "block":
+        out.line(out.paint(
+            f"smoke gate refused {what}: {len(found)} changed file(s) no scenario guards: {unguarded.named(found)}."
+            f" Add a scenario that guards them: {unguarded.add_hint(task)}", "error"))
+        if args.json:
+            from smoke import report
+
+            print(report.dump_json([]))
+        return selector, ExitCode.REFUSED
+    out.line(out.paint(f"smoke gate: WARNING: {len(found)} changed file(s) no scenario guards: {unguarded.named(found)}"
+                       f" (guard them: {unguarded.add_hint(task)})", "warn"))
+    return selector, None
 
 
 class Tested:
@@ -124,6 +193,9 @@ def _gate_checkout(
     from smoke import worktree
 
     out = Out(common.human_stream(args.json), args.color)
+    selector, refused = _unguarded(args, manifest, selector, what)
+    if refused is not None:
+        return refused
     rel = _manifest_rel(manifest)
     data = tested.manifest if rel is not None else None
     if rel is not None and data is None:
@@ -187,22 +259,35 @@ def _unstaged(status: tuple[tuple[str, str], ...]) -> str | None:
 
 
 def _grow_only(args: argparse.Namespace, manifest: Manifest, task: str) -> ExitCode:
-    """`wg done` has no grow-only hook of its own: the work tree must not promise less than HEAD.
+    """`wg done` has no grow-only hook of its own: the work tree must not promise less than HEAD,
+    nor less than where the task's branch left `base_ref`.
 
-    Otherwise dropping the task from `owners` (uncommitted) would select
-    nothing and pass. Bytes first: an unchanged manifest costs no parsing.
+    Otherwise dropping the task from `owners` (uncommitted, or in a commit made
+    with --no-verify) would select nothing and pass. Bytes first: a manifest
+    unchanged since both costs no parsing.
     """
     root = manifest.root
     rel = _manifest_rel(manifest)
-    committed = git.blob_at(root, "HEAD", rel) if rel is not None and git.has_head(root) else None
-    if rel is None or committed is None:
-        return ExitCode.OK  # no commit yet, or a manifest new since HEAD: nothing to shrink
-    if committed == _bytes(manifest.path) and not _suite_deleted(manifest, rel):
+    if rel is None or git.head_sha(root) is None:
+        return ExitCode.OK  # no commit yet: nothing to shrink
+    bases = ["HEAD"]
+    found = git.merge_base(root, manifest.settings.base_ref)
+    if found is not None and found[1] != git.rev_parse(root, "HEAD"):
+        bases.append(found[1])
+    current = _bytes(manifest.path)
+    changed = []
+    for base in bases:
+        committed = git.blob_at(root, base, rel)
+        if committed is None:
+            continue  # a manifest new since then: nothing to shrink
+        if committed != current or _suite_deleted(manifest, rel, base):
+            changed.append(base)
+    if not changed:
         return ExitCode.OK
     from smoke.commands import check
 
     out = Out(common.human_stream(args.json), args.color)
-    return check.guard_work_tree(out, manifest.path, root, stage="done", task=task)
+    return check.guard_work_tree(out, manifest.path, root, stage="done", task=task, bases=changed)
 
 
 def _bytes(path: Path) -> bytes | None:
@@ -212,13 +297,13 @@ def _bytes(path: Path) -> bytes | None:
         return None
 
 
-def _suite_deleted(manifest: Manifest, rel: str) -> bool:
+def _suite_deleted(manifest: Manifest, rel: str, base: str) -> bool:
     """Whether the work tree lost a file grow-only protects: one in the scenarios folder, or a scenario's script."""
     mdir = posixpath.dirname(rel)
     # growonly.scenarios_folder, spelled out: this runs on every `wg done`, which must not load the comparison.
     folder = posixpath.join(mdir, "scenarios/") if mdir else "scenarios/"
     scripts = {posixpath.normpath(posixpath.join(mdir, sc.script)) for sc in manifest.scenarios if sc.script}
-    return any(p.startswith(folder) or p in scripts for p in git.deleted_since(manifest.root, "HEAD"))
+    return any(p.startswith(folder) or p in scripts for p in git.deleted_since(manifest.root, base))
 
 
 # ---------------------------------------------------------------- pre-push
@@ -366,15 +451,20 @@ class _Committed(Manifest):
 
 def _pushed(root: Path) -> list[Push]:
     """What is being pushed, one Push per distinct commit: pre-commit's range, or every ref line git gives on stdin."""
-    src, dst = os.environ.get("PRE_COMMIT_FROM_REF"), os.environ.get("PRE_COMMIT_TO_REF")
-    branch = os.environ.get("PRE_COMMIT_LOCAL_BRANCH")
-    if src and dst:
-        return _by_commit([(branch or dst, git.rev_parse(root, dst) or dst, git.range_files(root, src, dst))])
-    if os.environ.get("PRE_COMMIT_REMOTE_NAME"):
-        # pre-commit gives no range when the push starts a history the remote
-        # lacks (from the root commit): everything not yet on a remote is new.
-        tip = branch or "HEAD"
-        return _by_commit([(tip, git.rev_parse(root, tip) or tip, git.range_files(root, git.NULL_SHA, tip))])
+    from smoke import pushrange
+
+    push = pushrange.pre_commit_push(root)
+    if push is not None and push.src and push.dst:
+        branch = os.environ.get("PRE_COMMIT_LOCAL_BRANCH")
+        return _by_commit([(branch or push.dst, git.rev_parse(root, push.dst) or push.dst,
+                            git.range_files(root, push.src, push.dst))])
+    if push is not None:
+        # No range pre-commit vouches for (or none at all, when the push starts
+        # a history the remote lacks): the push as git would describe it.
+        return _by_commit(_ref_lines(root, push.line))
+    note = pushrange.ignored_note()
+    if note:
+        sys.stderr.write(f"smoke gate: note: {note}\n")
     if sys.stdin is None or sys.stdin.isatty():
         return []
     return _by_commit(_ref_lines(root, sys.stdin.read()))
@@ -400,7 +490,7 @@ def _by_commit(pushed: list[tuple[str, str, list[Change]]]) -> list[Push]:
 
 
 def _bypass(args: argparse.Namespace) -> ExitCode:
-    """--skip-smoke: loud, audited, and refused for agents without an override."""
+    """--skip-smoke: loud, audited, and refused for agents (whatever their environment says)."""
     from smoke import policy
 
     path, root = _manifest_place(args)
@@ -410,16 +500,21 @@ def _bypass(args: argparse.Namespace) -> ExitCode:
         manifest = None
     root = manifest.root if manifest else root
     names, agents = _agents(path, root)
-    override = policy.overrides()
     task = args.task or (common.current_task(manifest) if manifest else None)
-    if agents and not override:
+    if agents:
+        from smoke.agents.identity import ignored_overrides
+
+        ignored = ignored_overrides("smoke gate")
+        if ignored:
+            sys.stderr.write(f"{'!' * 79}\n!!! {ignored}\n{'!' * 79}\n")
         sys.stderr.write(
-            f"smoke gate: --skip-smoke refused: the caller is an agent ({', '.join(agents)} is set). "
-            "Fix the failing scenario instead; a human may set SMOKE_AGENT_OVERRIDE=1.\n"
+            f"smoke gate: --skip-smoke refused: the caller is an agent ({', '.join(agents)} is set)."
+            " Fix the failing scenario instead. If the gate must be passed without it, ask a person to run"
+            f" 'smoke allow --task {task or 'T'} --reason ...' in their own terminal.\n"
         )
         return ExitCode.REFUSED
     reason = args.reason or os.environ.get(REASON_VAR)
-    log = policy.audit(root, "skip-smoke", task, args.stage, reason, agent_env=names, override=override)
+    log = policy.audit(root, "skip-smoke", task, args.stage, reason, agent_env=names)
     if log is None:
         # An unaudited bypass is exactly what this tool exists to prevent.
         raise SmokeError("--skip-smoke refused: not inside a git repository, so the bypass cannot be audited")

@@ -26,7 +26,7 @@ def cmd(args: argparse.Namespace) -> ExitCode:
         plans += _hook_plans(root, args.manifest)
     if args.wg_shim:
         shim_dir = Path(args.wg_shim).expanduser().absolute()
-        plans.append(hooks.plan(shim_dir / hooks.SHIM_NAME, hooks.script(hooks.SHIM_NAME), hooks.SHIM_MARKER))
+        plans.append(hooks.plan(shim_dir / hooks.SHIM_NAME, hooks.render_shim(sys.executable), hooks.SHIM_MARKER))
     _refuse_foreign(plans, args.force)
     agents = _agent_plans(root, args.agent, args.agent_timeout)  # every configuration read and merged before anything is written
     for p in plans:

@@ -14,6 +14,8 @@ from smoke.selection import selection_json
 
 def cmd(args: argparse.Namespace) -> ExitCode:
     manifest = manifest_mod.load(args.manifest, cached=True)
+    if args.unguarded:
+        return _unguarded(args, manifest)
     selector = common.selector_from_args(args, manifest)
     if selector.empty:
         selector = type(selector)(all=True)
@@ -35,4 +37,24 @@ def cmd(args: argparse.Namespace) -> ExitCode:
         for why in item.reasons:
             out.line(f"  {why}")
     out.line(f"{len(selected)} of {len(manifest.scenarios)} scenario(s) selected")
+    return ExitCode.OK
+
+
+def _unguarded(args: argparse.Namespace, manifest: manifest_mod.Manifest) -> ExitCode:
+    """--unguarded: the tracked files no scenario's `paths` guards, with their count and share."""
+    from smoke import git
+    from smoke import unguarded
+
+    tracked = [p for p in git.run(manifest.root, "ls-files", "-z").split("\0") if p]
+    found = unguarded.files(manifest, tracked)
+    share = len(found) / len(tracked) if tracked else 0.0
+    if args.json:
+        print(json.dumps({"version": 1, "unguarded": found, "count": len(found), "tracked": len(tracked),
+                          "share": round(share, 4)}, indent=2))
+        return ExitCode.OK
+    out = Out(color=args.color)
+    for path in found:
+        out.line(path)
+    out.line(f"{len(found)} of {len(tracked)} tracked file(s) ({share:.0%}) guarded by no scenario's paths"
+             " (the manifest and its scenarios folder are guarded by smoke check and grow-only)")
     return ExitCode.OK
