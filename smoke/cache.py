@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from typing import Any
 
 _FORMAT = 1
-_TUPLE_FIELDS = ("owners", "paths", "requires", "tags", "exclusive")
+_TUPLE_FIELDS = ("owners", "paths", "requires", "tags", "exclusive", "inputs")
 
 
 def _file(root: Path) -> Path | None:

@@ -362,6 +362,69 @@ def content_digest(root: Path) -> str:
     return h.hexdigest()
 
 
+def tree_digest(root: Path) -> str:
+    """A digest of the work tree's content alone: every tracked and untracked
+    (not ignored) file as git would store it now, whether staged or not.
+
+    Unlike content_digest, staging or committing what is already there leaves
+    it unchanged, so a pass before `git add` still holds at `git commit`.
+    Files git reports unchanged are taken from the index; the rest are hashed.
+    """
+    import hashlib
+
+    entries: dict[str, str] = {}
+    for line in _nul_list(_run(root, "ls-files", "--stage", "-z")):
+        meta, _, path = line.partition("\t")
+        mode, sha, _stage = meta.split(" ")
+        entries[path] = f"{mode} {sha}"
+    out = _run(root, "status", "--porcelain=v1", "-z", "--untracked-files=all", "--no-renames")
+    for path in {entry[3:] for entry in _nul_list(out)}:
+        state = _blob_state(root / path)
+        if state is None:
+            entries.pop(path, None)
+        else:
+            entries[path] = state
+    h = hashlib.sha256()
+    for path in sorted(entries):
+        h.update(path.encode("utf-8", "surrogateescape") + b"\0" + entries[path].encode() + b"\0")
+    return h.hexdigest()
+
+
+def _blob_state(path: Path) -> str | None:
+    """`<mode> <blob sha>` of a work-tree file as `git add` would record it; None when it is gone."""
+    import hashlib
+
+    try:
+        st = path.lstat()
+    except OSError:
+        return None
+    if stat.S_ISLNK(st.st_mode):
+        mode, data = "120000", os.fsencode(os.readlink(path))
+    elif stat.S_ISDIR(st.st_mode):
+        return "160000 dir"  # a submodule or nested repository: its own content is out of reach here
+    else:
+        mode = "100755" if st.st_mode & 0o111 else "100644"
+        h = hashlib.sha1(b"blob %d\0" % st.st_size)  # read in chunks: a large file costs no memory
+        try:
+            with open(path, "rb") as f:
+                for chunk in iter(lambda: f.read(1 << 20), b""):
+                    h.update(chunk)
+        except OSError as e:
+            return f"{mode} unreadable {e.errno}"
+        return f"{mode} {h.hexdigest()}"
+    return f"{mode} {hashlib.sha1(b'blob %d%c' % (len(data), 0) + data).hexdigest()}"
+
+
+def tree_files(root: Path) -> list[str]:
+    """Every file git sees in the work tree: tracked (deleted ones included) and untracked, not ignored."""
+    return sorted(set(_nul_list(_run(root, "ls-files", "-z", "--cached", "--others", "--exclude-standard"))))
+
+
+def file_state(path: Path) -> bytes:
+    """What a build or a scenario could see of one file: its kind, executable bit and content."""
+    return _file_state(path)
+
+
 def _file_state(path: Path) -> bytes:
     """What a build could see of one file: its kind, executable bit and content."""
     try:

@@ -26,7 +26,7 @@ SKIP_EXIT = 77
 SCENARIO_KEYS = (
     "name", "script", "run", "owners", "paths", "description",
     "timeout_seconds", "requires", "tags", "env", "retries", "exclusive",
-    "proven_against", "proven", "expect",
+    "proven_against", "proven", "expect", "inputs", "reuse",
 )
 STREAM_LIST_KEYS = (
     "stdout_contains", "stdout_not_contains", "stdout_matches",
@@ -43,10 +43,12 @@ FILE_CHECK_KEYS = ("path", "exists", "contains", "not_contains", "matches")
 SETTINGS_KEYS = (
     "jobs", "default_timeout_seconds", "fail_on_skip", "base_ref", "agent_env",
     "build", "build_timeout_seconds", "task_branch_pattern", "secret_env_patterns",
-    "kill_grace_seconds",
+    "kill_grace_seconds", "reuse_seconds", "keep_output_bytes",
 )
 DEFAULT_SECRET_PATTERNS = ("TOKEN", "SECRET", "PASSWORD", "KEY", "CREDENTIAL")
 DEFAULT_TASK_BRANCH_PATTERN = r"^(?:wg|task|tasks)/(?P<task>[^/]+)$"
+DEFAULT_REUSE_SECONDS = 1800
+DEFAULT_KEEP_OUTPUT_BYTES = 8 * 1024 * 1024  # per stream, on disk
 REQUIRE_URL_RE = re.compile(r"^[a-z][a-z0-9+.-]*://\[?[^/\s:\]]+\]?(:\d+)?(/\S*)?$", re.I)
 REQUIRE_HOSTPORT_RE = re.compile(r"^\[?[A-Za-z0-9_.:-]+\]?:\d{1,5}$")
 REQUIRE_CMD_RE = re.compile(r"^cmd:\S+$")
@@ -70,6 +72,8 @@ if TYPE_CHECKING:
         task_branch_pattern: str = DEFAULT_TASK_BRANCH_PATTERN
         secret_env_patterns: tuple[str, ...] = DEFAULT_SECRET_PATTERNS
         kill_grace_seconds: float = 2.0
+        reuse_seconds: float = DEFAULT_REUSE_SECONDS
+        keep_output_bytes: int = DEFAULT_KEEP_OUTPUT_BYTES
 
     class Scenario(NamedTuple):
         name: str
@@ -89,6 +93,8 @@ if TYPE_CHECKING:
         proven_against: str | None = None
         proven: bool | None = None
         expect: dict[str, Any] = {}
+        inputs: tuple[str, ...] = ()
+        reuse: bool = True
 
         @property
         def has_positive_assertion(self) -> bool: ...
@@ -96,16 +102,16 @@ else:
     Settings = collections.namedtuple(
         "Settings",
         "jobs default_timeout_seconds fail_on_skip base_ref agent_env build build_timeout_seconds"
-        " task_branch_pattern secret_env_patterns kill_grace_seconds",
+        " task_branch_pattern secret_env_patterns kill_grace_seconds reuse_seconds keep_output_bytes",
         defaults=(8, 180, False, "main", ("WG_AGENT_ID",), None, 1800, DEFAULT_TASK_BRANCH_PATTERN,
-                  DEFAULT_SECRET_PATTERNS, 2.0),
+                  DEFAULT_SECRET_PATTERNS, 2.0, DEFAULT_REUSE_SECONDS, DEFAULT_KEEP_OUTPUT_BYTES),
     )
 
     class Scenario(collections.namedtuple(
         "Scenario",
         "name index line script run owners paths description timeout_seconds requires tags env"
-        " retries exclusive proven_against proven expect",
-        defaults=(None, None, (), (), "", None, (), (), (), 0, (), None, None, {}),  # expect: never mutated
+        " retries exclusive proven_against proven expect inputs reuse",
+        defaults=(None, None, (), (), "", None, (), (), (), 0, (), None, None, {}, (), True),  # expect: never mutated
     )):
         __slots__ = ()
 
@@ -420,7 +426,7 @@ class _Validator:
                     self._sc_err(i, label, key, "contains a NUL character (\\u0000); remove it")
                 else:
                     fields[key] = raw[key]
-        for key in ("owners", "paths", "requires", "tags", "exclusive"):
+        for key in ("owners", "paths", "requires", "tags", "exclusive", "inputs"):
             if key in raw:
                 value = raw[key]
                 if isinstance(value, str):
@@ -429,11 +435,12 @@ class _Validator:
                     self._sc_err(i, label, key, "must be an array of strings")
                 else:
                     fields[key] = tuple(value)
-        if "proven" in raw:
-            if not isinstance(raw["proven"], bool):
-                self._sc_err(i, label, "proven", "must be true or false")
-            else:
-                fields["proven"] = raw["proven"]
+        for key in ("proven", "reuse"):
+            if key in raw:
+                if not isinstance(raw[key], bool):
+                    self._sc_err(i, label, key, "must be true or false")
+                else:
+                    fields[key] = raw[key]
         if "timeout_seconds" in raw:
             t = raw["timeout_seconds"]
             if isinstance(t, bool) or not isinstance(t, (int, float)):
@@ -468,10 +475,13 @@ class _Validator:
         for req in fields.get("requires", ()):
             if not valid_requirement(req):
                 self._sc_err(i, label, "requires", f"{req!r} is not a URL (https://host:port), host:port, or cmd:NAME")
-        for pat in fields.get("paths", ()):
-            problem = glob_problem(pat)
-            if problem:
-                self._sc_err(i, label, "paths", f"{pat!r}: {problem}")
+        for key in ("paths", "inputs"):
+            for pat in fields.get(key, ()):
+                problem = glob_problem(pat)
+                if problem:
+                    self._sc_err(i, label, key, f"{pat!r}: {problem}")
+        if "inputs" in fields and not fields["inputs"]:
+            self._sc_err(i, label, "inputs", "is empty, so no change would ever rerun it; list the files it reads, or remove the key")
         expect: dict[str, Any] = {}
         if "expect" in raw:
             expect = self._expect(i, label, raw["expect"])
@@ -600,6 +610,12 @@ def _check_setting(key: str, value: Any) -> str | None:
     if key in ("jobs",):
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             return "must be a whole number >= 1"
+    elif key == "reuse_seconds":
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0 or value == float("inf"):
+            return "must be a number of seconds >= 0 (0 turns reuse off)"
+    elif key == "keep_output_bytes":
+        if isinstance(value, bool) or not isinstance(value, int) or value < 4096:
+            return "must be a whole number of bytes, at least 4096"
     elif key in ("default_timeout_seconds", "build_timeout_seconds", "kill_grace_seconds"):
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0 or value == float("inf"):
             return "must be a number of seconds greater than 0"

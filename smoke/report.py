@@ -82,6 +82,10 @@ class Console:
     def status_line(self, r: Result) -> str:
         label = LABELS[r.status]
         dur = f"{r.duration_s:.2f}s"
+        if r.reused_age_s is not None:
+            from smoke.reuse import ago
+
+            dur = f"(reused, {ago(r.reused_age_s)} ago)"
         dots = "." * max(3, WIDTH - len(r.name) - len(label) - len(dur) - 1)
         return f"{r.name}{self.out.paint(dots, 'dim')}{self.out.paint(label, r.status)} {dur}"
 
@@ -134,6 +138,9 @@ class Console:
             self._clear_progress()
         counts = summary_counts(results)
         parts = [f"{n} {PLURAL[s]}" for s, n in counts.items() if n or s in ("pass", "fail")]
+        reused = sum(1 for r in results if r.reused)
+        if reused:
+            parts[0] += f" ({reused} reused)"
         self.out.line(self.out.paint(f"smoke: {', '.join(parts)} in {elapsed:.2f}s", "bold"))
         slow = sorted((r for r in results if r.duration_s >= 0.5), key=lambda r: -r.duration_s)[:3]
         if len(results) > 3 and slow:

@@ -22,6 +22,7 @@ from collections.abc import Callable
 from collections.abc import Iterator
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 from typing import Any
 
 from smoke import git
@@ -35,6 +36,9 @@ from smoke.manifest import Manifest
 from smoke.manifest import Scenario
 from smoke.redact import Redactor
 from smoke.requires import Checker
+
+if TYPE_CHECKING:
+    from smoke.reuse import Reuse
 
 BLOCKING = ("fail", "timeout", "error")
 STATUSES = ("pass", "fail", "skip", "timeout", "error", "flaky")
@@ -58,6 +62,11 @@ class Result:
     leftovers: list[str] = dataclasses.field(default_factory=list)
     attempts: int = 1
     scratch: str | None = None  # kept with --keep-scratch
+    reused_age_s: float | None = None  # a pass reused from this many seconds ago (smoke.reuse)
+
+    @property
+    def reused(self) -> bool:
+        return self.reused_age_s is not None
 
     def blocks(self, fail_on_skip: bool) -> bool:
         return self.status in BLOCKING or (fail_on_skip and self.status == "skip")
@@ -82,6 +91,7 @@ class Result:
             "log": self.log,
             "leftovers": self.leftovers,
             "attempts": self.attempts,
+            "reused": self.reused,
         }
 
 
@@ -124,8 +134,10 @@ class Runner:
         path_prefix: Sequence[str] = (),
         extra_env: dict[str, str] | None = None,
         root: Path | None = None,
+        reuse: Reuse | None = None,
     ) -> None:
         self.manifest = manifest
+        self.reuse = reuse
         self.settings = manifest.settings
         self.root = root or manifest.root
         self.jobs = max(1, jobs)
@@ -237,6 +249,26 @@ class Runner:
 
     def run_one(self, sc: Scenario) -> Result:
         self.on_start(sc)
+        reused = self._reused(sc)
+        if reused is not None:
+            return reused
+        result = self._run_attempts(sc)
+        if self.reuse is not None and result.status == "pass" and not result.leftovers and not self._cancelled.is_set():
+            self.reuse.record(sc, result.duration_s)
+        return result
+
+    def _reused(self, sc: Scenario) -> Result | None:
+        """A pass against the same inputs, still fresh; None when the scenario must run."""
+        if self.reuse is None or self.manifest.deferred.get(sc.name):
+            return None
+        age = self.reuse.lookup(sc)
+        if age is None:
+            return None
+        if sc.requires and self.checker.unmet(sc.requires, self._env(sc, "", "")):
+            return None  # a command it needs went missing: run it, and let it skip loudly
+        return Result(sc.name, "pass", 0.0, exit_code=0, reused_age_s=age)
+
+    def _run_attempts(self, sc: Scenario) -> Result:
         attempts = 0
         first_failure: Result | None = None
         while True:

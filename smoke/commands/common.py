@@ -20,6 +20,8 @@ TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing
 
 if TYPE_CHECKING:
     from smoke.build import Built
+    from smoke.output import Out
+    from smoke.reuse import Reuse
     from smoke.runner import Result
 
 def current_task(manifest: Manifest) -> str | None:
@@ -158,10 +160,11 @@ def execute(
             return 1
         path_prefix = [str(built.bin_dir)]
         extra_env["SMOKE_BUILD_DIR"] = str(built.build_dir)
+    reuse = _reuse(manifest, selected, args, out, root, built.key if built is not None else None)
     runner = Runner(
         manifest, jobs=jobs, run_dir=new_run_dir(manifest.root), on_result=console.on_result,
         on_start=console.on_start, on_tick=console.tick, keep_scratch=args.keep_scratch,
-        path_prefix=path_prefix, extra_env=extra_env, root=root,
+        path_prefix=path_prefix, extra_env=extra_env, root=root, reuse=reuse,
     )
     started = time.monotonic()
     try:
@@ -190,6 +193,26 @@ def execute(
             out.line(out.paint(report.refusal(what, results, fail_on_skip), "error"))
         return 1
     return 0
+
+
+def _reuse(
+    manifest: Manifest, selected: list[Selected], args: argparse.Namespace, out: Out, root: Path | None, build_key: str | None
+) -> Reuse | None:
+    """What this run may reuse (smoke.reuse): nothing with --no-reuse, reuse_seconds = 0, or for an agent."""
+    from smoke import reuse
+
+    if getattr(args, "no_reuse", False) or manifest.settings.reuse_seconds <= 0:
+        return None
+    agents = reuse.caller_is_agent(manifest)
+    if agents:
+        # Records sit in the git directory, which an agent can write: they never pass an agent's gate.
+        out.line(f"smoke: reuse is off for agents ({', '.join(agents)} is set): every selected scenario runs")
+        return None
+    found = reuse.Reuse(manifest, root or manifest.root, build_key)
+    if not found.enabled:
+        return None
+    found.prepare([s.scenario for s in selected])
+    return found
 
 
 def _print_json(results: list[Result]) -> None:

@@ -31,6 +31,8 @@ ENV = {
 }
 TARGETS = {
     "noop": "within 6x a bare interpreter start",
+    "door": "within 4x a bare interpreter (pre-commit, pre-push)",
+    "door-done": "within 5x a bare interpreter (done, agent stop)",
     "parallel": "at least 10x faster than the serial sum",
     "list2k": "within 0.5 s",
     "list10k": "within 2.5 s",
@@ -118,6 +120,50 @@ def bench_noop(tmp: Path) -> None:
     print(f"{'':<52} {'':>8} {'':>14}   (bare interpreter: {base * 1000:.0f} ms)")
 
 
+def workgraph_toml(n: int) -> tuple[str, dict[str, str]]:
+    """A workgraph-style manifest (name, script, owners, description, timeout_seconds) and its scripts."""
+    out, files = [], {}
+    for i in range(n):
+        out.append(
+            f'[[scenario]]\nname = "wg_scenario_{i:03d}"\nscript = "scenarios/s{i:03d}.sh"\n'
+            f'owners = ["task-{i % 97}"]\ndescription = "what scenario {i} protects, in words"\ntimeout_seconds = 30\n\n'
+        )
+        files[f"tests/smoke/scenarios/s{i:03d}.sh"] = "#!/bin/bash\necho ok\n"
+    return "".join(out), files
+
+
+def bench_doors(tmp: Path) -> None:
+    """The no-op gate (nothing selected) at each door, on a 324-scenario workgraph manifest."""
+    manifest, files = workgraph_toml(324)
+    repo = make_repo(tmp / "doors", manifest, {**files, "docs/readme.md": "x\n"})
+    base_sha = sh(["git", "rev-parse", "HEAD"], repo).stdout.strip()
+    (repo / "docs/readme.md").write_text("y\n")
+    sh(["git", "commit", "-qam", "docs", "--no-verify"], repo)
+    head_sha = sh(["git", "rev-parse", "HEAD"], repo).stdout.strip()
+    push_line = f"refs/heads/main {head_sha} refs/heads/main {base_sha}\n"
+    (repo / "docs/readme.md").write_text("z\n")
+    sh(["git", "add", "docs/readme.md"], repo)
+    agent = {**ENV, "WG_AGENT_ID": "agent-1"}
+
+    def run(args: list[str], env: dict[str, str] = ENV, stdin: str | None = None) -> str:
+        res = subprocess.run([SMOKE, *args], cwd=repo, env=env, input=stdin, capture_output=True, text=True)
+        assert res.returncode == 0 and "nothing to run" in res.stdout, (args, res.stdout, res.stderr)
+        return res.stdout
+
+    doors = [
+        ("pre-commit", lambda: run(["gate", "--stage", "pre-commit"]), "door"),
+        ("pre-push", lambda: run(["gate", "--stage", "pre-push"], stdin=push_line), "door"),
+        ("done (wg done)", lambda: run(["gate", "--task", "no-such-task", "--stage", "done"]), "door-done"),
+        ("agent stop (done, WG_AGENT_ID set)",
+         lambda: run(["gate", "--task", "no-such-task", "--stage", "done"], env=agent), "door-done"),
+    ]
+    bare = lambda: sh([sys.executable, "-I", "-S", "-c", "pass"], repo)  # noqa: E731
+    for label, door, target in doors:
+        base, gate = timed_pair(bare, door, 15)
+        row(f"no-op gate, 324 scenarios, {label}", f"{gate * 1000:.0f} ms", f"{gate / base:.1f}x interp", TARGETS[target])
+    print(f"{'':<52} {'':>8} {'':>14}   (bare interpreter: {base * 1000:.0f} ms)")
+
+
 def bench_parallel(tmp: Path) -> None:
     repo = make_repo(tmp / "parallel", scenarios_toml(40, run="sleep 0.4", paths=False))
 
@@ -176,6 +222,7 @@ def bench_trivial(tmp: Path) -> None:
 
 BENCHES: dict[str, Callable[[Path], None]] = {
     "noop": bench_noop,
+    "doors": bench_doors,
     "parallel": bench_parallel,
     "list": lambda tmp: (bench_list(tmp, 2000, 2000), bench_list(tmp, 10000, 20000)),
     "add": bench_add,
