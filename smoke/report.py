@@ -99,6 +99,7 @@ class Console:
         if r.status in ("pass", "flaky"):
             if r.reason:
                 lines.append(self.out.paint(f"  {r.reason}", "warn"))
+            lines.extend(self.out.paint(line, "warn") for line in _cut_lines(r))
             for p in r.leftovers:
                 lines.append(self.out.paint(f"    left running: {p}", "warn"))
             if r.scratch:
@@ -117,6 +118,7 @@ class Console:
             lines.extend(f"  | {ln}" for ln in r.stderr_tail.splitlines())
         if r.log:
             lines.append(f"  full output: {shown(r.log)} (and .stderr beside it)")
+        lines.extend(_cut_lines(r))
         for p in r.leftovers:
             lines.append(f"    ended: {p}")
         if r.scratch:
@@ -153,6 +155,23 @@ class Console:
             for r in skipped:
                 self.out.line(self.out.paint(f"!!!   {r.name}: {r.reason}", "skip"))
             self.out.line(self.out.paint(bar, "skip"))
+
+
+def _cut_lines(r: Result) -> list[str]:
+    """One line per saved stream that was cut to settings.keep_output_bytes."""
+    return [
+        f"  {stream} printed {_size(r.printed.get(stream, 0))}; its log was cut to the first and last"
+        f" {_size((r.printed.get(stream, 0) - n) // 2)} ({_size(n)} left out; settings.keep_output_bytes)"
+        for stream, n in r.cut.items()
+    ]
+
+
+def _size(n: int) -> str:
+    if n < 1024:
+        return f"{n} bytes"
+    if n < 1024 * 1024:
+        return f"{n / 1024:.1f} KiB"
+    return f"{n / (1024 * 1024):.1f} MiB"
 
 
 def refusal(what: str, results: Sequence[Result], fail_on_skip: bool) -> str:
