@@ -112,15 +112,14 @@ def _scenario(raw: dict[str, Any]) -> Scenario:
 def _scripts_still_fine(manifest: Manifest) -> bool:
     """Re-check what the manifest names outside itself: every script must stay
     inside the repository; missing ones become deferred errors as on a full load."""
-    root = manifest.root.resolve()
+    places = manifest_mod.ScriptPlaces(manifest.dir, manifest.root)
     for sc in manifest.scenarios:
         if sc.script is None:
             continue
         try:
-            full = (manifest.dir / sc.script).resolve()
-            if not full.is_relative_to(root):
+            full, inside, exists = places.find(sc.script)
+            if not inside:
                 return False  # a full validation will say why
-            exists = full.is_file()
         except (OSError, RuntimeError, ValueError):
             return False
         if not exists:

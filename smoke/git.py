@@ -179,12 +179,10 @@ def staged_files(root: Path) -> list[Change]:
     return [Change(p, "staged") for p in _nul_list(_run(root, *args))]
 
 
-def uncommitted_files(root: Path) -> list[Change]:
-    """Staged, unstaged and untracked files (untracked ones respecting .gitignore)."""
-    out = _run(root, "status", "--porcelain=v1", "-z", "--untracked-files=all", "--no-renames")
+def uncommitted_files(root: Path, status: list[tuple[str, str]] | None = None) -> list[Change]:
+    """Staged, unstaged and untracked files (untracked ones respecting .gitignore); `status` if already asked."""
     changes = []
-    for entry in _nul_list(out):
-        code, path = entry[:2], entry[3:]
+    for code, path in full_status(root) if status is None else status:
         if code == "??":
             origin = "untracked"
         elif code[0] not in (" ", "?"):
@@ -195,6 +193,12 @@ def uncommitted_files(root: Path) -> list[Change]:
     return changes
 
 
+
+
+def full_status(root: Path) -> list[tuple[str, str]]:
+    """`git status` as (XY code, path), every untracked file listed (not only their folders)."""
+    out = _run(root, "status", "--porcelain=v1", "-z", "--untracked-files=all", "--no-renames")
+    return [(entry[:2], entry[3:]) for entry in _nul_list(out)]
 
 
 def work_tree_status(root: Path) -> list[tuple[str, str]]:
@@ -238,20 +242,32 @@ def staged_blob(root: Path, path: str) -> bytes | None:
 def pushed_refs(root: Path, text: str) -> list[PushedRef]:
     """git's pre-push lines (`<local ref> <local sha> <remote ref> <remote sha>`):
     deletions and tags of non-commits are left out, as they push no code."""
+    lines = [parts for line in text.splitlines() for parts in [line.rsplit(maxsplit=3)] if len(parts) == 4]
+    lines = [parts for parts in lines if parts[1] != NULL_SHA]
+    found = commits(root, [sha for parts in lines for sha in (parts[1], parts[3]) if sha != NULL_SHA])
     refs: list[PushedRef] = []
-    for line in text.splitlines():
-        parts = line.rsplit(maxsplit=3)
-        if len(parts) != 4:
-            continue
-        local_ref, local_sha, remote_ref, remote_sha = parts
-        if local_sha == NULL_SHA:
-            continue
-        tip = rev_parse(root, local_sha)
+    for local_ref, local_sha, remote_ref, remote_sha in lines:
+        tip = found.get(local_sha)
         if tip is None:
             continue
-        known = remote_sha != NULL_SHA and rev_parse(root, remote_sha) is not None
+        known = remote_sha != NULL_SHA and found.get(remote_sha) is not None
         refs.append(PushedRef(local_ref, tip, remote_ref, remote_sha, known))
     return refs
+
+
+def commits(root: Path, names: list[str]) -> dict[str, str | None]:
+    """The commit each of `names` is (None when it is none), asked of one git process, as rev_parse would answer."""
+    names = [n for n in dict.fromkeys(names) if n and "\n" not in n]
+    if not names:
+        return {}
+    out = _run(root, "cat-file", "--batch-check=%(objectname) %(objecttype)",
+               stdin="".join(f"{n}^{{commit}}\n" for n in names), check=False)
+    answers = out.splitlines()
+    found: dict[str, str | None] = {}
+    for i, name in enumerate(names):
+        parts = answers[i].split() if i < len(answers) else []
+        found[name] = parts[0] if len(parts) == 2 and parts[1] == "commit" else None
+    return found
 
 
 def range_files(root: Path, base: str, tip: str) -> list[Change]:
@@ -290,9 +306,8 @@ def merge_base(root: Path, base_ref: str) -> tuple[str, str] | None:
     """The merge-base of HEAD with base_ref, falling back to the remote's default branch."""
     candidates = [base_ref, f"origin/{base_ref}", "origin/HEAD", "master", "origin/master"]
     for ref in dict.fromkeys(candidates):
-        if rev_parse(root, ref) is None:
-            continue
-        out = _run(root, "merge-base", "HEAD", ref, check=False).strip()
+        # A ref that does not exist (or is no commit) fails here as it would in rev-parse: one process, not two.
+        out = _run(root, "merge-base", "HEAD", f"{ref}^{{commit}}", check=False).strip()
         if out:
             return ref, out
     return None
@@ -300,7 +315,7 @@ def merge_base(root: Path, base_ref: str) -> tuple[str, str] | None:
 
 def branch_files(root: Path, base_ref: str) -> list[Change]:
     """Files changed by commits on HEAD since its merge-base with base_ref."""
-    if not has_head(root):
+    if head_sha(root) is None:
         return []
     found = merge_base(root, base_ref)
     if found is None:
@@ -316,7 +331,7 @@ def task_commit_files(root: Path, task: str, limit: int = TASK_LOG_LIMIT) -> lis
     A merge naming the task (e.g. "Merge branch 'wg/fix-login'") counts with
     everything it brought in: its diff against the first parent.
     """
-    if not has_head(root):
+    if head_sha(root) is None:
         return []
     args = [
         "log", "-F", f"--grep={task}", "--no-renames", "--name-only", "-z",

@@ -309,6 +309,51 @@ class LineMap:
         return self.scenario(index)
 
 
+# ---------------------------------------------------------------- scripts
+
+
+class ScriptPlaces:
+    """Where scripts named relative to the manifest's folder really are, as Path.resolve() says,
+    with each folder resolved once: hundreds of scripts in one folder cost one lookup each."""
+
+    def __init__(self, folder: Path, root: Path) -> None:
+        self.folder = str(folder)
+        self.root = os.path.realpath(root)
+        self._dirs: dict[str, str] = {}
+
+    def find(self, script: str) -> tuple[Path, bool, bool]:
+        """(where it is, whether that is inside the repository, whether it is a file there).
+
+        Raises OSError or RuntimeError when the path cannot be resolved (a symlink loop, a name too long).
+        """
+        import stat
+
+        parent, name = os.path.split(os.path.join(self.folder, script))
+        if name in ("", ".", "..") or "\0" in script:
+            return self._slow(script)
+        real = self._dirs.get(parent)
+        if real is None:
+            real = self._dirs[parent] = os.path.realpath(parent, strict=False)
+        full = os.path.join(real, name)
+        try:
+            st = os.lstat(full)
+        except FileNotFoundError:
+            exists = False
+        except NotADirectoryError:
+            exists = False
+        else:
+            if stat.S_ISLNK(st.st_mode):
+                return self._slow(script)  # where a link points is for resolve() to say
+            exists = stat.S_ISREG(st.st_mode)
+        inside = full == self.root or full.startswith(self.root.rstrip("/") + "/")
+        return Path(full), inside, inside and exists
+
+    def _slow(self, script: str) -> tuple[Path, bool, bool]:
+        full = (Path(self.folder) / script).resolve()
+        inside = full.is_relative_to(self.root)
+        return full, inside, inside and full.is_file()
+
+
 # ---------------------------------------------------------------- validation
 
 
@@ -345,6 +390,7 @@ class _Validator:
         self.errors: list[str] = []
         self.warnings: list[str] = []
         self.deferred: dict[str, str] = {}
+        self.places = ScriptPlaces(path.parent, root)
 
     # -- reporting helpers
     def _err(self, line: int, where: str, msg: str) -> None:
@@ -494,9 +540,7 @@ class _Validator:
             self._sc_err(i, label, "script", "is empty")
             return
         try:
-            full = (self.path.parent / script).resolve()
-            inside = full.is_relative_to(self.root.resolve())
-            exists = inside and full.is_file()
+            full, inside, exists = self.places.find(script)
         except (OSError, RuntimeError) as e:
             # A symlink loop, a name too long: the path cannot be a script we could run.
             why = e.strerror if isinstance(e, OSError) and e.strerror else str(e)

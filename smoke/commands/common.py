@@ -37,14 +37,41 @@ def current_task(manifest: Manifest) -> str | None:
     return None
 
 
-def task_changes(manifest: Manifest, task: str) -> list[Change]:
-    """Everything the task changed: uncommitted work, the branch, commits naming it."""
+def task_changes(manifest: Manifest, task: str, status: list[tuple[str, str]] | None = None) -> list[Change]:
+    """Everything the task changed: uncommitted work, the branch, commits naming it.
+
+    The three questions are independent, so git answers them at once (each
+    is a short chain of git processes): a gate with nothing at stake waits
+    for the longest chain, not their sum. `status`: git.full_status, if already asked.
+    """
+    import threading
+
     root = manifest.root
-    return [
-        *git.uncommitted_files(root),
-        *git.branch_files(root, manifest.settings.base_ref),
-        *git.task_commit_files(root, task),
+    parts: list[list[Change] | BaseException] = [[], [], []]
+
+    def ask(i: int, question: Callable[[], list[Change]]) -> None:
+        try:
+            parts[i] = question()
+        except BaseException as e:  # noqa: BLE001 - raised again in the calling thread
+            parts[i] = e
+
+    questions: list[Callable[[], list[Change]]] = [
+        lambda: git.uncommitted_files(root, status),
+        lambda: git.branch_files(root, manifest.settings.base_ref),
+        lambda: git.task_commit_files(root, task),
     ]
+    threads = [threading.Thread(target=ask, args=(i, q), daemon=True) for i, q in enumerate(questions[1:], 1)]
+    for t in threads:
+        t.start()
+    ask(0, questions[0])
+    for t in threads:
+        t.join()
+    changes: list[Change] = []
+    for part in parts:
+        if isinstance(part, BaseException):
+            raise part
+        changes.extend(part)
+    return changes
 
 
 def selector_from_args(args: argparse.Namespace, manifest: Manifest) -> Selector:

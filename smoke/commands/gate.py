@@ -37,16 +37,18 @@ def cmd(args: argparse.Namespace) -> int:
         return _bypass(args)
     manifest = manifest_mod.load(args.manifest, cached=True)
     task = args.task or common.current_task(manifest)
+    status = None
     if args.stage == "done":
         if not task:
             raise SmokeError("--stage done needs the task being finished", hint="pass --task T")
-        code = _grow_only(args, manifest, task)
+        status = git.full_status(manifest.root)  # asked once: for grow-only and for what the task changed
+        code = _grow_only(args, manifest, task, status)
         if code:
             return code
     if args.stage == "pre-push":
         return _gate_push(args, manifest, task)
     scope = f"task '{task}'" if task else "this change"
-    selector, what = _selector(args, manifest, task)
+    selector, what = _selector(args, manifest, task, status)
     if args.stage == "pre-commit":
         return _gate_commit(args, manifest, selector, what, scope)
     return _gate_here(args, manifest, selector, what, scope)
@@ -62,7 +64,9 @@ def _nothing(args: argparse.Namespace, scope: str, report_json: bool = True) -> 
     return 0
 
 
-def _selector(args: argparse.Namespace, manifest: Manifest, task: str | None) -> tuple[Selector, str]:
+def _selector(
+    args: argparse.Namespace, manifest: Manifest, task: str | None, status: list[tuple[str, str]] | None = None
+) -> tuple[Selector, str]:
     owners = (task,) if task else ()
     if args.all:
         return Selector(all=True), f"task '{task}'" if task else "the change"
@@ -73,7 +77,7 @@ def _selector(args: argparse.Namespace, manifest: Manifest, task: str | None) ->
         changes = [Change(f, "staged") for f in args.files] + _staged(_commit_status(root))
         return Selector(owners=owners, changes=tuple(changes)), "the commit"
     if task:
-        changes = common.task_changes(manifest, task)
+        changes = common.task_changes(manifest, task, status)
         changes += [Change(f, "named") for f in args.files]
         return Selector(owners=owners, changes=tuple(changes)), f"task '{task}'"
     changes = [Change(f, "named") for f in args.files] if args.files else git.uncommitted_files(root)
@@ -184,18 +188,24 @@ def _unstaged(status: tuple[tuple[str, str], ...]) -> str | None:
 # ---------------------------------------------------------------- wg done
 
 
-def _grow_only(args: argparse.Namespace, manifest: Manifest, task: str) -> int:
+def _grow_only(args: argparse.Namespace, manifest: Manifest, task: str, status: list[tuple[str, str]]) -> int:
     """`wg done` has no grow-only hook of its own: the work tree must not promise less than HEAD.
 
     Otherwise dropping the task from `owners` (uncommitted) would select
-    nothing and pass. Bytes first: an unchanged manifest costs no parsing.
+    nothing and pass. `git status` first: a manifest it does not list is
+    HEAD's, and with nothing protected deleted that costs no git at all;
+    then bytes: an unchanged manifest costs no parsing.
     """
     root = manifest.root
     rel = _manifest_rel(manifest)
+    if rel is not None and not manifest.path.is_symlink() and rel not in {path for _, path in status}:
+        deleted = [path for code, path in status if "D" in code]
+        if not _suite_deleted(manifest, rel, deleted):
+            return 0
     committed = git.blob_at(root, "HEAD", rel) if rel is not None else None
     if rel is None or committed is None:
         return 0  # no commit yet, or a manifest new since HEAD: nothing to shrink
-    if committed == _bytes(manifest.path) and not _suite_deleted(manifest, rel):
+    if committed == _bytes(manifest.path) and not _suite_deleted(manifest, rel, git.deleted_since(root, "HEAD")):
         return 0
     from smoke.commands import check
 
@@ -210,13 +220,13 @@ def _bytes(path: Path) -> bytes | None:
         return None
 
 
-def _suite_deleted(manifest: Manifest, rel: str) -> bool:
+def _suite_deleted(manifest: Manifest, rel: str, deleted: list[str]) -> bool:
     """Whether the work tree lost a file grow-only protects: one in the scenarios folder, or a scenario's script."""
     mdir = posixpath.dirname(rel)
     # growonly.scenarios_folder, spelled out: this runs on every `wg done`, which must not load the comparison.
     folder = posixpath.join(mdir, "scenarios/") if mdir else "scenarios/"
     scripts = {posixpath.normpath(posixpath.join(mdir, sc.script)) for sc in manifest.scenarios if sc.script}
-    return any(p.startswith(folder) or p in scripts for p in git.deleted_since(manifest.root, "HEAD"))
+    return any(p.startswith(folder) or p in scripts for p in deleted)
 
 
 # ---------------------------------------------------------------- pre-push
@@ -324,7 +334,8 @@ def _manifest_rel(manifest: Manifest) -> str | None:
 def _parse_at(root: Path, rel: str, data: bytes) -> Manifest | None:
     """The tested manifest, read from git for selection only; None when invalid (loading it in the checkout reports why)."""
     try:
-        return manifest_mod.load_path(root / rel, root, data)
+        # Cached by its exact bytes: usually the pushed manifest is the one in the work tree.
+        return manifest_mod.load_path(root / rel, root, data, cached=True)
     except SmokeError:
         return None
 
