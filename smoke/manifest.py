@@ -321,7 +321,7 @@ class ScriptPlaces:
         self.root = os.path.realpath(root)
         self._dirs: dict[str, str] = {}
 
-    def find(self, script: str) -> tuple[Path, bool, bool]:
+    def find(self, script: str) -> tuple[str, bool, bool]:
         """(where it is, whether that is inside the repository, whether it is a file there).
 
         Raises OSError or RuntimeError when the path cannot be resolved (a symlink loop, a name too long).
@@ -346,12 +346,12 @@ class ScriptPlaces:
                 return self._slow(script)  # where a link points is for resolve() to say
             exists = stat.S_ISREG(st.st_mode)
         inside = full == self.root or full.startswith(self.root.rstrip("/") + "/")
-        return Path(full), inside, inside and exists
+        return full, inside, inside and exists
 
-    def _slow(self, script: str) -> tuple[Path, bool, bool]:
+    def _slow(self, script: str) -> tuple[str, bool, bool]:
         full = (Path(self.folder) / script).resolve()
         inside = full.is_relative_to(self.root)
-        return full, inside, inside and full.is_file()
+        return str(full), inside, inside and full.is_file()
 
 
 # ---------------------------------------------------------------- validation
