@@ -2,7 +2,7 @@
 measured in the same run (the machines are shared and noisy).
 
     python tests/bench/run.py            # everything
-    python tests/bench/run.py noop add   # some of: noop parallel list add trivial
+    python tests/bench/run.py noop add   # some of: noop doors reuse memory parallel list add trivial
 
 It builds its own synthetic repositories in a temporary folder and removes them.
 """
@@ -33,6 +33,9 @@ TARGETS = {
     "noop": "within 6x a bare interpreter start",
     "door": "within 4x a bare interpreter (pre-commit, pre-push)",
     "door-done": "within 5x a bare interpreter (done, agent stop)",
+    "reuse": "at most 15% of the first gate",
+    "memory": "under 100 MiB",
+    "kept": "under 100 MiB",
     "parallel": "at least 10x faster than the serial sum",
     "list2k": "within 0.5 s",
     "list10k": "within 2.5 s",
@@ -144,8 +147,14 @@ def bench_doors(tmp: Path) -> None:
     (repo / "docs/readme.md").write_text("z\n")
     sh(["git", "add", "docs/readme.md"], repo)
     agent = {**ENV, "WG_AGENT_ID": "agent-1"}
+    caches = repo / ".git" / "smoke"
 
     def run(args: list[str], env: dict[str, str] = ENV, stdin: str | None = None) -> str:
+        if env is agent:
+            # An agent's gate trusts nothing an agent could have written in the git
+            # directory: measured as a gate that finds no cache at all.
+            for cache in caches.glob("manifest-cache*"):
+                cache.unlink()
         res = subprocess.run([SMOKE, *args], cwd=repo, env=env, input=stdin, capture_output=True, text=True)
         assert res.returncode == 0 and "nothing to run" in res.stdout, (args, res.stdout, res.stderr)
         return res.stdout
@@ -162,6 +171,58 @@ def bench_doors(tmp: Path) -> None:
         base, gate = timed_pair(bare, door, 15)
         row(f"no-op gate, 324 scenarios, {label}", f"{gate * 1000:.0f} ms", f"{gate / base:.1f}x interp", TARGETS[target])
     print(f"{'':<52} {'':>8} {'':>14}   (bare interpreter: {base * 1000:.0f} ms)")
+
+
+def bench_reuse(tmp: Path) -> None:
+    """A second gate on an unchanged tree against the first: 40 scenarios of 0.4 s at -j 8."""
+    repo = make_repo(tmp / "reuse", scenarios_toml(40, run="sleep 0.4; echo ok", paths=False))
+    records = repo / ".git" / "smoke" / "reuse"
+    gate = [SMOKE, "gate", "--task", "task-1", "--full-smoke", "-j", "8", "--json"]
+    firsts, seconds, reused = [], [], []
+    for _ in range(3):
+        shutil.rmtree(records, ignore_errors=True)
+        for took in (firsts, seconds):
+            t = time.perf_counter()
+            res = sh(gate, repo, check=False)
+            took.append(time.perf_counter() - t)
+            doc = json.loads(res.stdout)
+            assert doc["summary"]["pass"] == 40, res.stderr
+        # A pass that left processes behind is not recorded, so a few may run again.
+        reused.append(sum(r["reused"] for r in doc["results"]))
+    first, second = statistics.median(firsts), statistics.median(seconds)
+    row("second gate, unchanged tree, 40 x 0.4 s at -j 8", f"{second:.2f} s", f"{second / first:.0%} of first",
+        TARGETS["reuse"])
+    print(f"{'':<52} {'':>8} {'':>14}   (first gate: {first:.2f} s; reused {min(reused)}-{max(reused)} of 40)")
+
+
+def bench_memory(tmp: Path) -> None:
+    """Peak memory of smoke, and what it keeps on disk, for a scenario printing 300 MB."""
+    size = 300_000_000
+    run = f"echo begin; yes an ordinary line of output | head -c {size}; echo; echo end"
+    manifest = (
+        f'[[scenario]]\nname = "loud"\nrun = "{run}"\n'
+        '[scenario.expect]\nstdout_contains = ["begin", "end"]\nstdout_not_contains = ["Traceback"]\n'
+    )
+    repo = make_repo(tmp / "memory", manifest)
+    # A child of its own, so that its peak is smoke's alone (RUSAGE_CHILDREN keeps the largest child's).
+    probe = (
+        "import resource, subprocess, sys\n"
+        "res = subprocess.run(sys.argv[1:], capture_output=True, text=True)\n"
+        "peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss\n"
+        "print(res.returncode, peak)\n"
+    )
+    t = time.perf_counter()
+    out = sh([sys.executable, "-c", probe, SMOKE, "run", "--all", "--no-reuse"], repo).stdout.split()
+    took = time.perf_counter() - t
+    assert out[0] == "0", out
+    peak = int(out[1]) * 1024
+    kept = sum(p.stat().st_size for p in (repo / ".git/smoke/runs").rglob("*") if p.is_file())
+    mib = 1024 * 1024
+    row("300 MB of output: peak memory of smoke", f"{peak / mib:.0f} MiB", f"{peak / size:.0%} of output",
+        TARGETS["memory"])
+    row("300 MB of output: bytes kept on disk", f"{kept / mib:.0f} MiB", f"{kept / size:.1%} of output",
+        TARGETS["kept"])
+    print(f"{'':<52} {'':>8} {'':>14}   (judged PASS in {took:.1f} s)")
 
 
 def bench_parallel(tmp: Path) -> None:
@@ -223,6 +284,8 @@ def bench_trivial(tmp: Path) -> None:
 BENCHES: dict[str, Callable[[Path], None]] = {
     "noop": bench_noop,
     "doors": bench_doors,
+    "reuse": bench_reuse,
+    "memory": bench_memory,
     "parallel": bench_parallel,
     "list": lambda tmp: (bench_list(tmp, 2000, 2000), bench_list(tmp, 10000, 20000)),
     "add": bench_add,
