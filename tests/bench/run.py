@@ -59,6 +59,16 @@ def timed(fn: Callable[[], object], repeat: int) -> float:
     return statistics.median(samples)
 
 
+def cpu_of(fn: Callable[[], object]) -> float:
+    """CPU seconds (user + system) that `fn`'s child processes used: less swayed by a busy machine than wall time."""
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    fn()
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
 def timed_pair(a: Callable[[], object], b: Callable[[], object], repeat: int) -> tuple[float, float]:
     """Medians of `a` and `b` measured alternately, so that a machine that
     speeds up or slows down during the run affects both alike."""
@@ -169,8 +179,11 @@ def bench_doors(tmp: Path) -> None:
     bare = lambda: sh([sys.executable, "-I", "-S", "-c", "pass"], repo)  # noqa: E731
     for label, door, target in doors:
         base, gate = timed_pair(bare, door, 15)
+        cpu_base = statistics.median(cpu_of(bare) for _ in range(9))
+        cpu_gate = statistics.median(cpu_of(door) for _ in range(9))
         row(f"no-op gate, 324 scenarios, {label}", f"{gate * 1000:.0f} ms", f"{gate / base:.1f}x interp", TARGETS[target])
-    print(f"{'':<52} {'':>8} {'':>14}   (bare interpreter: {base * 1000:.0f} ms)")
+        print(f"{'':<52} {'':>8} {'':>14}   (bare interpreter: {base * 1000:.0f} ms; CPU time, git included:"
+              f" {cpu_gate * 1000:.0f} ms = {cpu_gate / cpu_base:.1f}x the interpreter's)")
 
 
 def bench_reuse(tmp: Path) -> None:
