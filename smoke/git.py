@@ -3,9 +3,11 @@
 Plumbing queries on the gate's hot path (changed files, merge-bases, a
 commit's files) run `git` directly: importing GitPython alone costs ~90 ms,
 more than a no-op gate is allowed to take. Work that needs object access
-(reading a file at a ref) uses GitPython, imported only there. Temporary
-worktrees also run `git` directly: subprocess.run kills the child when Ctrl-C
-interrupts it, so cleanup never races a half-finished `worktree add`.
+(reading a file at a ref) uses GitPython, imported only there. `git` is
+started with os.posix_spawn rather than the subprocess module, whose import
+alone costs a no-op gate more than the git it runs. Temporary worktrees also
+run `git` directly: the child is killed when Ctrl-C interrupts it, so cleanup
+never races a half-finished `worktree add`.
 """
 from __future__ import annotations
 
@@ -14,7 +16,6 @@ import functools
 import os
 import re
 import stat
-import subprocess
 from pathlib import Path
 
 from smoke.errors import SmokeError
@@ -97,23 +98,89 @@ def private_dir(root: Path) -> Path | None:
 def _run(
     root: Path, *args: str, check: bool = True, stdin: str | None = None, env: dict[str, str] | None = None,
 ) -> str:
+    data = stdin.encode("utf-8", "surrogateescape") if stdin is not None else None
+    code, out, err = _spawn(root, list(args), env, data)
+    if check and code != 0:
+        lines = _text(err).strip().splitlines()
+        raise SmokeError(f"git {' '.join(args[:3])} failed: {lines[-1] if lines else code}")
+    return _text(out)
+
+
+def _text(data: bytes) -> str:
+    # As subprocess's text mode: UTF-8 (undecodable bytes kept), universal newlines.
+    return data.decode("utf-8", "surrogateescape").replace("\r\n", "\n").replace("\r", "\n")
+
+
+_PIPE_SAFE = 32 * 1024  # input written whole before reading; more than a pipe holds could deadlock
+
+
+def _spawn(root: Path, args: list[str], env: dict[str, str] | None, data: bytes | None) -> tuple[int, bytes, bytes]:
+    """Run `git -C root args...`: (exit code, stdout, stderr). Interrupted, the child is killed and reaped."""
+    if data is not None and len(data) > _PIPE_SAFE:
+        import subprocess
+
+        try:
+            proc = subprocess.run(["git", *args], cwd=root, env=env, input=data, capture_output=True)
+        except FileNotFoundError:
+            raise SmokeError("git is not installed or not on PATH") from None
+        return proc.returncode, proc.stdout, proc.stderr
+    import select
+
+    out_r, out_w = os.pipe()  # not inheritable: the child keeps only what is dup'ed onto 0, 1 and 2
+    err_r, err_w = os.pipe()
+    in_r, in_w = os.pipe() if data is not None else (-1, -1)
+    actions: list[tuple[object, ...]] = [(os.POSIX_SPAWN_DUP2, out_w, 1), (os.POSIX_SPAWN_DUP2, err_w, 2)]
+    if data is not None:
+        actions.append((os.POSIX_SPAWN_DUP2, in_r, 0))
+    else:
+        actions.append((os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0))
     try:
-        proc = subprocess.run(
-            ["git", *args],
-            cwd=root,
-            env=env,
-            input=stdin,
-            capture_output=True,
-            text=True,
-            encoding="utf-8",
-            errors="surrogateescape",
+        pid = os.posix_spawnp(
+            "git", ["git", "-C", str(root), *args], os.environ if env is None else env, file_actions=actions
         )
     except FileNotFoundError:
+        for fd in (out_r, err_r, in_w):
+            if fd >= 0:
+                os.close(fd)
         raise SmokeError("git is not installed or not on PATH") from None
-    if check and proc.returncode != 0:
-        err = proc.stderr.strip().splitlines()
-        raise SmokeError(f"git {' '.join(args[:3])} failed: {err[-1] if err else proc.returncode}")
-    return proc.stdout
+    finally:
+        for fd in (out_w, err_w, in_r):
+            if fd >= 0:
+                os.close(fd)
+    reaped = False
+    try:
+        if data is not None:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(in_w, view) :]
+            os.close(in_w)
+            in_w = -1
+        chunks: dict[int, list[bytes]] = {out_r: [], err_r: []}
+        poller = select.poll()
+        for fd in chunks:
+            poller.register(fd, select.POLLIN)
+        open_fds = set(chunks)
+        while open_fds:
+            for fd, _ in poller.poll():
+                chunk = os.read(fd, 1 << 16)
+                if chunk:
+                    chunks[fd].append(chunk)
+                else:
+                    poller.unregister(fd)
+                    open_fds.discard(fd)
+        _, status = os.waitpid(pid, 0)
+        reaped = True
+        return os.waitstatus_to_exitcode(status), b"".join(chunks[out_r]), b"".join(chunks[err_r])
+    finally:
+        if not reaped:
+            try:
+                os.kill(pid, 9)
+                os.waitpid(pid, 0)
+            except OSError:
+                pass
+        for fd in (out_r, err_r, in_w):
+            if fd >= 0:
+                os.close(fd)
 
 
 def _nul_list(out: str) -> list[str]:
@@ -487,11 +554,8 @@ def blob_at(root: Path, sha: str, path: str) -> bytes | None:
 
     Plumbing, not GitPython: the pre-push gate asks this and must stay light.
     """
-    try:
-        proc = subprocess.run(["git", "cat-file", "blob", f"{sha}:{path}"], cwd=root, capture_output=True)
-    except FileNotFoundError:
-        raise SmokeError("git is not installed or not on PATH") from None
-    return proc.stdout if proc.returncode == 0 else None
+    code, out, _ = _spawn(root, ["cat-file", "blob", f"{sha}:{path}"], None, None)
+    return out if code == 0 else None
 
 
 
