@@ -246,12 +246,29 @@ class Push:
 
 def _gate_push(args: argparse.Namespace, manifest: Manifest, task: str | None) -> int:
     """Each pushed commit is held to its own promises, in place when it is exactly the work tree."""
+    import threading
+
+    # `git status` is asked while the pushed refs are read: the usual push (HEAD, run in place) needs both.
+    status: list[list[tuple[str, str]] | BaseException] = []
+
+    def ask_status() -> None:
+        try:
+            status.append(git.work_tree_status(manifest.root))
+        except BaseException as e:  # noqa: BLE001 - raised again below, if the answer is needed
+            status.append(e)
+
+    asking = threading.Thread(target=ask_status, daemon=True)
+    asking.start()
     pushes = _pushed(manifest.root)
+    asking.join()
     if not pushes:
         return _nothing(args, f"task '{task}'" if task else "this change")
     head = git.head_sha(manifest.root)
-    # Asked only when HEAD is pushed: the usual push, run in place, costs one `git status`.
-    dirty = _uncommitted(git.work_tree_status(manifest.root)) if head in {p.sha for p in pushes} else None
+    dirty = None
+    if head in {p.sha for p in pushes}:
+        if isinstance(status[0], BaseException):
+            raise status[0]
+        dirty = _uncommitted(status[0])
     merged = _Merged() if args.json else None
     code = 0
     try:
