@@ -243,7 +243,7 @@ def bench_parallel(tmp: Path) -> None:
 
     def run(jobs: int) -> float:
         t = time.perf_counter()
-        res = sh([SMOKE, "run", "--all", "-j", str(jobs), "--json"], repo, check=False)
+        res = sh([SMOKE, "run", "--all", "-j", str(jobs), "--json", "--no-reuse"], repo, check=False)
         took = time.perf_counter() - t
         assert json.loads(res.stdout)["summary"]["pass"] == 40, res.stderr
         return took
@@ -289,7 +289,7 @@ def bench_trivial(tmp: Path) -> None:
     repo = make_repo(tmp / "trivial", scenarios_toml(300, run="echo ok", paths=False))
     loop = "for i in $(seq 300); do bash -c 'echo ok' > /dev/null; done"
     base = timed(lambda: sh(["bash", "-c", loop], repo), 3)
-    took = timed(lambda: sh([SMOKE, "run", "--all", "-j", "2"], repo), 3)
+    took = timed(lambda: sh([SMOKE, "run", "--all", "-j", "2", "--no-reuse"], repo), 3)
     row("300 trivial scenarios at -j 2", f"{took:.2f} s", f"{took / base:.1f}x loop", TARGETS["trivial"])
     print(f"{'':<52} {'':>8} {'':>14}   (shell loop: {base:.2f} s)")
 
