@@ -22,6 +22,7 @@ from smoke import manifest as manifest_mod
 from smoke.manifest import Manifest
 from smoke.manifest import Scenario
 from smoke.manifest import Settings
+from smoke.records import Problem
 
 TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing
 if TYPE_CHECKING:
@@ -84,13 +85,13 @@ def write(manifest: Manifest, data: bytes) -> None:
         blob = marshal.dumps(doc)
     except ValueError:
         return  # e.g. a TOML date in an expectation: marshal cannot hold it, so not cached
-    tmp = cache.with_name(f"{cache.name}.{os.getpid()}.tmp")
+    from smoke.files import atomic_write  # only on a miss: the no-op gate never writes
+
     try:
         cache.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_bytes(blob)
-        os.replace(tmp, cache)
+        atomic_write(cache, blob, durable=False)
     except OSError:
-        tmp.unlink(missing_ok=True)
+        pass
 
 
 def _holds_secrets(manifest: Manifest) -> bool:
@@ -123,8 +124,8 @@ def _scripts_still_fine(manifest: Manifest) -> bool:
             return False
         if not exists:
             line = manifest.script_lines.get(sc.name, sc.line)
-            manifest.deferred[sc.name] = (
-                f"{manifest.display()}:{line}: scenario '{sc.name}' key 'script': {sc.script} does not exist"
-                f" (looked for {full})"
+            manifest.deferred[sc.name] = Problem(
+                manifest.display(), line, f"{sc.script} does not exist", scenario=sc.name, key="script",
+                hint=f"looked for {full}",
             )
     return True

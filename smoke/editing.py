@@ -13,7 +13,6 @@ import contextlib
 import dataclasses
 import hashlib
 import os
-import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,9 +21,11 @@ from typing import Any
 from smoke import git
 from smoke.errors import ManifestError
 from smoke.errors import SmokeError
+from smoke.files import atomic_write
 from smoke.manifest import Manifest
 from smoke.manifest import Scenario
 from smoke.manifest import load_path
+from smoke.records import Problem
 
 SCENARIOS_DIR = "scenarios"
 HELPERS = f"{SCENARIOS_DIR}/helpers.sh"
@@ -67,6 +68,8 @@ class Entry:
     matches: tuple[str, ...] = ()
     proven_against: str | None = None
     proven: bool | None = None
+    exit_code: int | None = None  # written by --record
+    stdout_equals: str | None = None  # written by --record
 
 
 @dataclasses.dataclass(frozen=True)
@@ -106,6 +109,10 @@ def render(entry: Entry) -> str:
     if entry.proven is not None:
         table["proven"] = entry.proven
     expect = tomlkit.table()
+    if entry.exit_code is not None:
+        expect["exit_code"] = entry.exit_code
+    if entry.stdout_equals is not None:
+        expect["stdout_equals"] = _block_string(entry.stdout_equals)
     if entry.contains:
         expect["stdout_contains"] = list(entry.contains)
     if entry.matches:
@@ -126,6 +133,14 @@ def _regex_string(pattern: str) -> Any:
     if "'" in pattern or any(ord(c) < 32 or ord(c) == 127 for c in pattern):
         return pattern
     return tomlkit.string(pattern, literal=True)
+
+
+def _block_string(text: str) -> Any:
+    import tomlkit
+
+    # A multi-line string, one output line per manifest line: TOML drops the
+    # newline right after the opening quotes, so the text starts on the next line.
+    return tomlkit.string(text, multiline=True)
 
 
 def append_text(data: bytes, text: str) -> bytes:
@@ -162,10 +177,14 @@ def candidate(path: Path, root: Path, entry: Entry, data: bytes | None = None) -
 
 def _same(entry: Entry, sc: Scenario) -> None:
     """Guard against a rendering that does not read back as what was asked for."""
-    wanted = (entry.run, entry.script, entry.owners, entry.paths, entry.contains, entry.matches)
+    wanted = (
+        entry.run, entry.script, entry.owners, entry.paths, entry.contains, entry.matches,
+        (entry.exit_code,) if entry.exit_code is not None else None, entry.stdout_equals,
+    )
     got = (
         sc.run, sc.script, sc.owners, sc.paths,
         tuple(sc.expect.get("stdout_contains", ())), tuple(sc.expect.get("stdout_matches", ())),
+        sc.expect.get("exit_code"), sc.expect.get("stdout_equals"),
     )
     if wanted != got:
         raise SmokeError(f"scenario '{entry.name}' would not read back as given; nothing was written")
@@ -177,8 +196,8 @@ def _explain(path: Path, root: Path, old: bytes, entry: Entry, error: ManifestEr
     except ManifestError as e:
         return ManifestError([
             *e.problems,
-            f"the manifest already has {len(e.problems)} problem(s); fix them first (smoke check lists them);"
-            " nothing was written",
+            Problem(None, None, f"the manifest already has {len(e.problems)} problem(s); fix them first"
+                    " (smoke check lists them); nothing was written"),
         ])
     existing = before.by_name().get(entry.name)
     if existing is not None:
@@ -187,7 +206,7 @@ def _explain(path: Path, root: Path, old: bytes, entry: Entry, error: ManifestEr
             path=before.display(), line=existing.line,
             hint="pick another name: names are permanent, and a regression gets its own scenario",
         )
-    reasons = "; ".join(p.split(": ", 1)[-1] for p in error.problems)
+    reasons = "; ".join(p.what() for p in error.problems)
     return SmokeError(f"the new scenario '{entry.name}' would not validate: {reasons}; nothing was written")
 
 
@@ -205,7 +224,7 @@ def add(path: Path, root: Path, entry: Entry, scaffold: bool) -> Added:
             script_path = path.parent / entry.script
             existed = not _write_scaffold(script_path, entry)
         try:
-            atomic_write(path, new)
+            atomic_write(path.resolve(), new)  # through a symlink, keep the link
         except BaseException:
             if script_path is not None and not existed:
                 script_path.unlink(missing_ok=True)
@@ -259,35 +278,6 @@ def _lock_path(path: Path, root: Path) -> Path:
     if base is not None:
         return base / "smoke" / "locks" / f"manifest-{key}.lock"
     return Path(tempfile.gettempdir()) / f"smoke-locks-{os.getuid()}" / f"manifest-{key}.lock"
-
-
-def atomic_write(path: Path, data: bytes) -> None:
-    """Replace the file's content all at once: temporary file, fsync, rename."""
-    target = path.resolve()  # through a symlink, keep the link
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        with contextlib.suppress(OSError):
-            os.chmod(tmp, stat.S_IMODE(target.stat().st_mode))
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    _fsync_dir(target.parent)
-
-
-def _fsync_dir(folder: Path) -> None:
-    # Makes the rename itself durable; not every filesystem allows it.
-    with contextlib.suppress(OSError):
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
 
 
 def _read(path: Path) -> bytes:

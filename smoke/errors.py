@@ -1,6 +1,8 @@
 """Errors a user can cause: each is one clear line and exit code 2."""
 from __future__ import annotations
 
+from smoke.records import Problem
+
 
 class SmokeError(Exception):
     """A usage or configuration error: printed as one line, exit 2."""
@@ -30,9 +32,9 @@ class SmokeError(Exception):
 class ManifestError(SmokeError):
     """The manifest cannot be used; carries every problem found, not just the first."""
 
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__(problems[0] if problems else "invalid manifest")
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__(str(problems[0]) if problems else "invalid manifest")
         self.problems = problems
 
     def __str__(self) -> str:
-        return "\n".join(self.problems)
+        return "\n".join(map(str, self.problems))

@@ -361,4 +361,20 @@ def _file_check(c: dict[str, Any], read_file: Callable[[str], bytes | None]) -> 
                     ))
             elif key == "matches" and re.search(item, text, re.MULTILINE) is None:
                 failures.append(Failure("files", f"file {path} does not match /{_short(item)}/", f"no match for /{item}/ in {path}"))
+    if failures:
+        # What the file does hold, as a failed stdout check shows stdout.
+        last = failures[-1]
+        failures[-1] = dataclasses.replace(last, detail=f"{last.detail}\n{_tail(path, text)}")
     return failures
+
+
+FILE_TAIL_LINES = 10
+
+
+def _tail(path: str, text: str) -> str:
+    lines = text.splitlines()
+    if not lines:
+        return f"--- {path} is empty ---"
+    shown = lines[-FILE_TAIL_LINES:]
+    cut = f", last {len(shown)} of {len(lines)} lines" if len(lines) > len(shown) else ""
+    return "\n".join([f"--- {path} (content{cut}) ---", *(f"| {visible(ln)}" for ln in shown)])

@@ -1,13 +1,13 @@
 """All access to git goes through this module.
 
-Plumbing queries on the gate's hot path (changed files, merge-bases, a
-commit's files) run `git` directly: importing GitPython alone costs ~90 ms,
-more than a no-op gate is allowed to take. Work that needs object access
-(reading a file at a ref) uses GitPython, imported only there. `git` is
-started with os.posix_spawn rather than the subprocess module, whose import
-alone costs a no-op gate more than the git it runs. Temporary worktrees also
-run `git` directly: the child is killed when Ctrl-C interrupts it, so cleanup
-never races a half-finished `worktree add`.
+Plumbing queries (changed files, merge-bases, a commit's files, a file's
+content at a commit or in the index) run `git` directly: importing GitPython
+alone costs ~90 ms, more than a no-op gate is allowed to take. Listing a
+folder at a ref uses GitPython, imported only there. `git` is started with
+os.posix_spawn rather than the subprocess module, whose import alone costs a
+no-op gate more than the git it runs. Temporary worktrees also run `git`
+directly: the child is killed when Ctrl-C interrupts it, so cleanup never
+races a half-finished `worktree add`.
 """
 from __future__ import annotations
 
@@ -299,11 +299,12 @@ def snapshot_index(root: Path) -> str:
 
 
 def staged_blob(root: Path, path: str) -> bytes | None:
-    """The exact staged content of `path` (relative to the top level); None if it is not in the index.
+    """The exact staged content of `path` (relative to the top level); None if it is not in the index as a file
+    (absent, a submodule, or only as an unresolved conflict).
 
     Plumbing, like blob_at: the commit gate must stay light.
     """
-    return blob_at(root, "", path)  # `:path` is git's name for the index's copy
+    return _cat_blob(root, f":0:{path}")  # `:0:path` is git's name for the index's copy, whatever `path` holds
 
 
 def pushed_refs(root: Path, text: str) -> list[PushedRef]:
@@ -549,12 +550,22 @@ def remove_worktree(root: Path, path: Path) -> None:
     _run(root, "worktree", "prune", check=False)
 
 
-def blob_at(root: Path, sha: str, path: str) -> bytes | None:
-    """The exact content of `path` (relative to the top level) at commit `sha`; None if it is not a file there.
+def blob_at(root: Path, ref: str, path: str) -> bytes | None:
+    """The exact content of `path` (relative to the top level) at commit `ref`; None if it is not a file there.
 
-    Plumbing, not GitPython: the pre-push gate asks this and must stay light.
+    A `ref` that names no commit is an error, never taken for a file that is
+    absent (callers that allow an unborn HEAD ask has_head first). Plumbing,
+    not GitPython: the gates ask this and must stay light.
     """
-    code, out, _ = _spawn(root, ["cat-file", "blob", f"{sha}:{path}"], None, None)
+    data = _cat_blob(root, f"{ref}:{path}")
+    if data is None and rev_parse(root, ref) is None:
+        raise SmokeError(f"unknown git ref '{ref}'", hint="use a branch, tag or commit that exists here")
+    return data
+
+
+def _cat_blob(root: Path, name: str) -> bytes | None:
+    """The blob git names `name` (`<ref>:<path>`, `:0:<path>`), as bytes; None when it is not a blob."""
+    code, out, _ = _spawn(root, ["cat-file", "blob", name], None, None)
     return out if code == 0 else None
 
 
@@ -594,18 +605,6 @@ def _tree_at(root: Path, ref: str):  # type: ignore[no-untyped-def]
     return repo(root).commit(sha).tree
 
 
-def read_at(root: Path, ref: str, path: str) -> bytes | None:
-    """The content of `path` (relative to the top level) at `ref`; None if it is not there."""
-    tree = _tree_at(root, ref)
-    try:
-        obj = tree[path]
-    except KeyError:
-        return None
-    if obj.type != "blob":
-        return None
-    return bytes(obj.data_stream.read())
-
-
 def files_at(root: Path, ref: str, folder: str) -> list[str]:
     """Every file under `folder` at `ref`, as paths relative to the top level."""
     tree = _tree_at(root, ref)
@@ -616,26 +615,6 @@ def files_at(root: Path, ref: str, folder: str) -> list[str]:
     if sub.type != "tree":
         return []
     return sorted(item.path for item in sub.traverse() if item.type == "blob")
-
-
-def _staged_entry(root: Path, path: str) -> tuple[str, str] | None:
-    # Plumbing lists the index: GitPython cannot read index version 4
-    # (feature.manyFiles); the object itself is then read through GitPython.
-    out = _run(root, "ls-files", "--stage", "-z", "--", f":(literal){path}")
-    for entry in _nul_list(out):
-        meta, _, name = entry.partition("\t")
-        mode, sha, stage = meta.split()
-        if name == path and stage == "0" and not mode.startswith("160"):
-            return mode, sha
-    return None
-
-
-def read_staged(root: Path, path: str) -> bytes | None:
-    """The staged (index) content of `path`; None if it is not in the index."""
-    entry = _staged_entry(root, path)
-    if entry is None:
-        return None
-    return bytes(repo(root).odb.stream(bytes.fromhex(entry[1])).read())
 
 
 def files_staged(root: Path, folder: str) -> list[str]:

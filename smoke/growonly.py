@@ -330,7 +330,7 @@ def still_there(
         if top is None:
             continue
         if staged:
-            if top in listed or git.read_staged(root, top) is not None:
+            if top in listed or git.staged_blob(root, top) is not None:
                 present.add(rel)
         elif (root / top).is_file():
             present.add(rel)
@@ -341,7 +341,7 @@ def _present_at(root: Path, ref: str, wanted: set[str], mdir: str, listed: set[s
     present = set()
     for rel in wanted:
         top = to_top(rel, mdir)
-        if top is not None and (top in listed or git.read_at(root, ref, top) is not None):
+        if top is not None and (top in listed or git.blob_at(root, ref, top) is not None):
             present.add(rel)
     return frozenset(present)
 
@@ -402,7 +402,7 @@ def _fork_point(root: Path, remote: str, tip: str, manifest_rel: str) -> str | N
 def _base_ref(root: Path, tip: str, manifest_rel: str) -> str:
     import tomllib
 
-    data = git.read_at(root, tip, manifest_rel)
+    data = git.blob_at(root, tip, manifest_rel)
     try:
         doc = tomllib.loads(data.decode("utf-8")) if data is not None else {}
     except (UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError):

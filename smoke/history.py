@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from smoke import git
+from smoke.files import atomic_write
 from smoke.manifest import Manifest
 from smoke.runner import Result
 
@@ -56,9 +57,7 @@ def _trim(path: Path) -> None:
     data = path.read_bytes()
     keep = data[len(data) // 2 :]
     keep = keep[keep.find(b"\n") + 1 :]
-    tmp = path.with_suffix(f".tmp{os.getpid()}")
-    tmp.write_bytes(keep)
-    os.replace(tmp, path)
+    atomic_write(path, keep, durable=False)
 
 
 def last(manifest: Manifest) -> dict[str, dict[str, Any]]:

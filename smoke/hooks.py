@@ -11,6 +11,8 @@ import os
 import shlex
 from pathlib import Path
 
+from smoke.files import atomic_write
+
 HOOK_NAMES = ("pre-commit", "pre-push")
 SHIM_NAME = "wg"
 HOOK_MARKER = "# smoke-gate-hook"
@@ -68,10 +70,7 @@ def apply(p: Plan) -> Path | None:
         return None
     p.path.parent.mkdir(parents=True, exist_ok=True)
     backup = _backup(p.path) if p.state == "foreign" else None
-    tmp = p.path.with_name(f".{p.path.name}.smoke-tmp-{os.getpid()}")
-    tmp.write_text(p.text, encoding="utf-8")
-    tmp.chmod(0o755)
-    os.replace(tmp, p.path)
+    atomic_write(p.path, p.text, mode=0o755)
     return backup
 
 

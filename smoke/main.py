@@ -10,15 +10,16 @@ from collections.abc import Callable
 from collections.abc import Sequence
 
 from smoke import __version__
+from smoke.records import ExitCode
 
-EXIT_REFUSED = 1
-EXIT_USAGE = 2
-EXIT_INTERRUPTED = 130
+# As smoke/agents/harnesses.py names them; spelled out so that parsing the command line imports nothing more.
+AGENT_HARNESSES = ("claude", "codex", "copilot", "gemini", "cursor")
 
 
-class _Formatter(argparse.HelpFormatter):
+class _Formatter(argparse.RawDescriptionHelpFormatter):
     """argparse's formatter, told the width so that it does not import shutil
-    (and its compression modules) on every start just to ask the terminal."""
+    (and its compression modules) on every start just to ask the terminal.
+    Descriptions and epilogs (the examples) keep their lines as written."""
 
     def __init__(self, prog: str, indent_increment: int = 2, max_help_position: int = 24, width: int | None = None) -> None:
         if width is None:
@@ -47,7 +48,7 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> None:  # type: ignore[override]
         # One line and exit 2, like every other usage error here.
-        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+        self.exit(ExitCode.USAGE, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -62,7 +63,7 @@ def _selectors(p: argparse.ArgumentParser) -> None:
     p.add_argument("--changed", action="store_true", help="scenarios whose paths match uncommitted changes")
     p.add_argument("--staged", action="store_true", help="scenarios whose paths match staged changes")
     p.add_argument("--from-ref", metavar="A", help="with --to-ref: scenarios whose paths match files changed in A...B")
-    p.add_argument("--to-ref", metavar="B")
+    p.add_argument("--to-ref", metavar="B", help="with --from-ref: the end of the range (e.g. HEAD)")
     p.add_argument("--tag", action="append", default=[], metavar="TAG", help="scenarios with this tag (filters other selectors)")
 
 
@@ -99,7 +100,11 @@ def _args_run(p: argparse.ArgumentParser) -> None:
     _common(p)
     _selectors(p)
     _running(p)
-    p.add_argument("--shard", metavar="K/N", help="run only the K-th of N deterministic parts of the selection")
+    _shard(p)
+
+
+def _shard(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--shard", metavar="K/N", help="only the K-th of N deterministic parts of the selection (balanced by recorded durations)")
 
 
 def _args_gate(p: argparse.ArgumentParser) -> None:
@@ -116,12 +121,13 @@ def _args_gate(p: argparse.ArgumentParser) -> None:
 def _args_list(p: argparse.ArgumentParser) -> None:
     _common(p)
     _selectors(p)
-    p.add_argument("--json", action="store_true", help="print one JSON object")
+    _shard(p)
+    p.add_argument("--json", action="store_true", help="print one JSON object: {\"version\": 1, \"scenarios\": [{\"name\", \"reasons\"}]}")
 
 
 def _args_add(p: argparse.ArgumentParser) -> None:
     _common(p)
-    p.add_argument("name", metavar="NAME")
+    p.add_argument("name", metavar="NAME", help="the new scenario's name: letters, digits, '_', '.', '-'")
     p.add_argument("--owner", action="append", default=[], metavar="T", help="task id this scenario protects (repeatable)")
     p.add_argument("--path", action="append", default=[], metavar="GLOB", help="gitignore-style path it guards (repeatable)")
     how = p.add_mutually_exclusive_group()
@@ -129,11 +135,12 @@ def _args_add(p: argparse.ArgumentParser) -> None:
     how.add_argument("--script", metavar="PATH", help="a script, relative to the manifest's folder")
     p.add_argument("--contains", action="append", default=[], metavar="TEXT", help="stdout must contain TEXT (repeatable)")
     p.add_argument("--matches", action="append", default=[], metavar="REGEX", help="stdout must match REGEX (repeatable)")
-    p.add_argument("--description", metavar="D")
+    p.add_argument("--description", metavar="D", help="one line: what the scenario shows works")
     p.add_argument("--timeout", type=_positive_float, metavar="S", help="timeout_seconds")
     p.add_argument("--requires", action="append", default=[], metavar="R", help="URL, host:port or cmd:NAME (repeatable)")
-    p.add_argument("--tag", action="append", default=[], metavar="TAG")
+    p.add_argument("--tag", action="append", default=[], metavar="TAG", help="a label to select it by, e.g. live (repeatable)")
     p.add_argument("--regression-of", metavar="REF", help="prove the scenario fails at REF and passes now before adding it")
+    p.add_argument("--record", action="store_true", help="run it once and write its exit code and stdout as the expectation (times, ids, temporary paths... as [..])")
     p.add_argument("--unproven", action="store_true", help="with --regression-of: add it even if the proof fails (recorded as proven = false)")
 
 
@@ -149,7 +156,7 @@ def _args_check(p: argparse.ArgumentParser) -> None:
 
 def _args_prove(p: argparse.ArgumentParser) -> None:
     _common(p)
-    p.add_argument("name", nargs="?", metavar="NAME")
+    p.add_argument("name", nargs="?", metavar="NAME", help="the scenario to prove")
     p.add_argument("--bad", metavar="REF", help="a ref where the scenario must fail")
     p.add_argument("--good", metavar="REF", help="a ref where it must pass (default: the work tree)")
     p.add_argument("--all-proven", action="store_true", help="re-run every recorded proof")
@@ -157,14 +164,26 @@ def _args_prove(p: argparse.ArgumentParser) -> None:
 
 def _args_init(p: argparse.ArgumentParser) -> None:
     _common(p)
-    p.add_argument("--preset", choices=("default", "workgraph"), default="default")
+    p.add_argument("--preset", choices=("default", "workgraph"), default="default", help="workgraph: also its five ORIGIN scenarios (default: an example only)")
 
 
 def _args_install(p: argparse.ArgumentParser) -> None:
     _common(p)
     p.add_argument("--wg-shim", metavar="DIR", help="also install the 'wg' shim into DIR (put DIR first on PATH)")
     p.add_argument("--force", action="store_true", help="replace foreign hooks (a backup is kept)")
+    p.add_argument("--agent", action="append", default=[], metavar="HARNESS", choices=AGENT_HARNESSES,
+                   help=f"also merge smoke-gate's hooks into an agent harness's project configuration (repeatable): {', '.join(AGENT_HARNESSES)}")
+    p.add_argument("--agent-timeout", type=_positive_float, metavar="S",
+                   help="seconds the harness gives the stop hook (written where it has a field); the hook answers before then")
 
+
+def _args_agent_hook(p: argparse.ArgumentParser) -> None:
+    p.add_argument("harness", choices=AGENT_HARNESSES, help="the harness running the hook")
+    p.add_argument("event", help="the harness's event, as it names it (Stop, PreToolUse, agentStop, AfterAgent, stop, ...)")
+    p.add_argument("--deadline", type=_positive_float, default=50.0, metavar="S",
+                   help="answer a stop within S seconds, below the harness's hook timeout (default: 50)")
+    p.add_argument("--tries", type=_positive_int, default=3, metavar="N",
+                   help="refuse a stop N times on the same unchanged failure, then let the agent stop, loudly (default: 3)")
 
 
 COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] = {
@@ -175,18 +194,93 @@ COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] = {
     "check": ("validate the manifest", _args_check),
     "prove": ("show a scenario fails on the bad ref and passes on the good one", _args_prove),
     "init": ("create a manifest, helpers and agent instructions", _args_init),
-    "install": ("install native git hooks (and the wg shim)", _args_install),
+    "install": ("install native git hooks (and the wg shim, and agent harness hooks)", _args_install),
+    "agent-hook": ("what agent harness hooks run: reads the harness's JSON, answers in its protocol", _args_agent_hook),
 }
+
+
+EXAMPLES: dict[str, tuple[str, ...]] = {
+    "run": (
+        "smoke run --all                      # every scenario",
+        "smoke run login_works -j 1           # one scenario by name",
+        "smoke run --task fix-login           # what task fix-login owns or touched",
+        "smoke run --all --shard 2/4 --junit out/smoke.xml   # a CI shard, with a JUnit report",
+    ),
+    "gate": (
+        "smoke gate --stage pre-commit        # what a git hook runs (smoke install sets it up)",
+        "smoke gate --task fix-login --stage done   # what 'wg done fix-login' runs",
+    ),
+    "list": (
+        "smoke list --task fix-login          # what the gate of fix-login would run, and why",
+        "smoke list --from-ref origin/main --to-ref HEAD --json",
+        "smoke list --all --shard 1/3         # what CI shard 1 of 3 runs",
+    ),
+    "add": (
+        "smoke add login_works --owner fix-login --path 'src/login/**' \\\n"
+        "      --run 'curl -s localhost:8080/login' --record        # expectation recorded from one run",
+        "smoke add login_works --owner fix-login --run './bin/app login' --contains 'login ok'",
+        "smoke add prio_parse --owner t7 --run 'app show t --json' --matches 'priority=\\d+' --regression-of HEAD~1",
+    ),
+    "check": (
+        "smoke check --strict                 # every scenario must assert on its output",
+        "smoke check --grow-only --base origin/main   # nothing removed or weakened since main",
+    ),
+    "prove": (
+        "smoke prove login_works --bad v1.2.0 # it must fail at v1.2.0 and pass in the work tree",
+        "smoke prove --all-proven             # re-check every recorded proof",
+    ),
+    "init": (
+        "smoke init                           # tests/smoke/manifest.toml, scenarios/, helpers, agent notes",
+        "smoke init --preset workgraph",
+    ),
+    "install": (
+        "smoke install                        # pre-commit and pre-push hooks in this repository",
+        "smoke install --wg-shim ~/.local/bin # also gate 'wg done'",
+        "smoke install --agent claude --agent codex   # refuse an agent's stop while a scenario fails",
+    ),
+    "agent-hook": (
+        "echo '{\"hook_event_name\": \"Stop\"}' | smoke agent-hook claude Stop   # what Claude Code's Stop hook runs",
+        "smoke agent-hook copilot agentStop --deadline 25   # answer within Copilot's 30 s",
+    ),
+}
+
+MAIN_EPILOG = """examples:
+  smoke init && smoke add login_works --owner fix-login --run './bin/app login' --record
+  smoke run --all                     run every scenario and report
+  smoke list --task fix-login         what the gate of a task would run, and why
+  smoke install                       refuse commits and pushes while a scenario fails
+
+exit codes:
+  0    success: every selected scenario passed (or nothing was selected)
+  1    refused: a scenario failed, timed out or errored (or a skip, with --fail-on-skip),
+       or a check found a removed or weakened scenario
+  2    usage or configuration error: bad flags, a manifest that does not validate,
+       an unknown scenario name or tag; also an internal error (nothing passed)
+  130  interrupted (Ctrl-C or SIGTERM); every scenario's processes were ended
+
+environment:
+  SMOKE_MANIFEST, WG_SMOKE_MANIFEST   the manifest (default: <repo>/tests/smoke/manifest.toml)
+  SMOKE_TASK, WG_TASK_ID              the task a gate is for (default: from the branch name)
+  NO_COLOR, FORCE_COLOR               colour off or on (as does --color)
+  GITHUB_ACTIONS=true                 also write annotations and $GITHUB_STEP_SUMMARY
+  scenarios get SMOKE_SCRATCH (an empty folder of their own), SMOKE_REPO_ROOT,
+  SMOKE_SCENARIO, SMOKE_TIMEOUT_SECS, SMOKE_MANIFEST_DIR and, with a build, SMOKE_BUILD_DIR
+
+'smoke COMMAND --help' shows each command's options and examples."""
+
+
+def _epilog(name: str) -> str:
+    return "examples:\n" + "\n".join(f"  {line}" for line in EXAMPLES[name])
 
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """The whole tree; with `only`, just that command's arguments (the others
     are listed but left empty: building all of them costs the gate time)."""
-    parser = _Parser(prog="smoke", description="A smoke test that is a hard gate.")
+    parser = _Parser(prog="smoke", description="A smoke test that is a hard gate.", epilog=MAIN_EPILOG)
     parser.add_argument("--version", action="version", version=f"smoke-gate {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name, (help_text, add_arguments) in COMMANDS.items():
-        p = sub.add_parser(name, help=help_text)
+        p = sub.add_parser(name, help=help_text, description=help_text[0].upper() + help_text[1:] + ".", epilog=_epilog(name))
         if only is None or only == name:
             add_arguments(p)
     return parser
@@ -207,23 +301,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not args.command:
         parser.print_help()
-        return EXIT_USAGE
+        return ExitCode.USAGE
     signal.signal(signal.SIGTERM, _on_term)
     from smoke.errors import SmokeError
 
     try:
-        module = importlib.import_module(f"smoke.commands.{args.command}")
+        module = importlib.import_module(f"smoke.commands.{args.command.replace('-', '_')}")
         return int(module.cmd(args))
     except SmokeError as e:
         sys.stderr.write(f"smoke {args.command}: error: {e}\n")
-        return EXIT_USAGE
+        return ExitCode.USAGE
     except KeyboardInterrupt:
         sys.stderr.write(f"smoke {args.command}: interrupted\n")
-        return EXIT_INTERRUPTED
+        return ExitCode.INTERRUPTED
     except BrokenPipeError:
         # The reader went away (e.g. `smoke list | head`); not an error of ours.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return EXIT_REFUSED
+        return ExitCode.REFUSED
     except Exception:
         return _internal_error(args.command)
 
@@ -241,7 +335,7 @@ def _internal_error(command: str) -> int:
     sys.stderr.write(
         f"smoke {command}: internal error ({name}); nothing passed. Traceback saved to {path}; please report it.\n"
     )
-    return EXIT_USAGE
+    return ExitCode.USAGE
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ from pathlib import Path
 from smoke.errors import ManifestError
 from smoke.errors import SmokeError
 from smoke.output import shown
+from smoke.records import Problem
 
 TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing
 if TYPE_CHECKING:
@@ -123,7 +124,7 @@ else:
 class Manifest:
     def __init__(
         self, path: Path, root: Path, settings: Settings, scenarios: list[Scenario],
-        warnings: list[str], deferred: dict[str, str], script_lines: dict[str, int] | None = None,
+        warnings: list[str], deferred: dict[str, Problem], script_lines: dict[str, int] | None = None,
     ) -> None:
         self.path = path
         self.root = root
@@ -135,6 +136,10 @@ class Manifest:
         self.deferred = deferred
         # The line of each scenario's `script` key, for messages about it later.
         self.script_lines = script_lines or {}
+        # The bytes it was read from (set by load_path): a failure report finds
+        # the line of the broken assertion in them, only when one is reported.
+        self.source: bytes | None = None
+        self._line_map: LineMap | None = None
 
     @property
     def dir(self) -> Path:
@@ -145,6 +150,18 @@ class Manifest:
 
     def by_name(self) -> dict[str, Scenario]:
         return {s.name: s for s in self.scenarios}
+
+    def assertion_line(self, sc: Scenario, check: str | None) -> int:
+        """The line of the assertion `check` (an expect key such as
+        `stdout_contains`) that `sc` broke; its `script` line for a script
+        problem; else the line of its [[scenario]]."""
+        if check == "script":
+            return self.script_lines.get(sc.name, sc.line)
+        if not check or self.source is None:
+            return sc.line
+        if self._line_map is None:
+            self._line_map = LineMap(self.source.decode("utf-8", "replace"))
+        return self._line_map.keys.get((sc.index, f"expect.{check}"), sc.line)
 
 
 # ---------------------------------------------------------------- locating
@@ -219,10 +236,12 @@ def load_path(path: Path, root: Path, data: bytes | None = None, *, cached: bool
 
         hit = cache.read(path, root, data)
         if hit is not None:
+            hit.source = data
             return hit
     manifest = _Validator(path, root, data).run()
     if cached:
         cache.write(manifest, data)
+    manifest.source = data
     return manifest
 
 
@@ -230,25 +249,31 @@ def parse_toml(data: bytes, display: str) -> tuple[str, dict[str, Any]]:
     """Decode and parse; syntax errors become one line with line and column."""
     import tomllib
 
+    if data.startswith(b"\xef\xbb\xbf"):
+        # tomllib (and git's diff of it) would trip over it; one clear line instead.
+        raise ManifestError([Problem(
+            display, 1, "the manifest starts with a UTF-8 byte order mark (BOM); save it as UTF-8 without a BOM",
+            hint="an editor's 'UTF-8', not 'UTF-8 with BOM'",
+        )])
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as e:
         line = data[: e.start].count(b"\n") + 1
         raise ManifestError(
-            [f"{display}:{line}: manifest is not UTF-8 (byte 0x{data[e.start]:02x}); save it as UTF-8"]
+            [Problem(display, line, f"manifest is not UTF-8 (byte 0x{data[e.start]:02x}); save it as UTF-8")]
         ) from None
     try:
         return text, tomllib.loads(text)
     except RecursionError:
-        raise ManifestError([f"{display}:1: TOML nests arrays or tables too deeply to read"]) from None
+        raise ManifestError([Problem(display, 1, "TOML nests arrays or tables too deeply to read")]) from None
     except tomllib.TOMLDecodeError as e:
         msg = str(e)
         m = re.search(r"\(at line (\d+), column (\d+)\)", msg)
-        where = f"{m.group(1)}:{m.group(2)}" if m else "1"
+        line, column = (int(m.group(1)), int(m.group(2))) if m else (1, None)
         msg = re.sub(r"\s*\(at (line \d+, column \d+|end of document)\)", "", msg)
         if not m and "end of document" in str(e):
-            where = str(text.count("\n") + 1)
-        raise ManifestError([f"{display}:{where}: TOML syntax error: {msg}"]) from None
+            line = text.count("\n") + 1
+        raise ManifestError([Problem(display, line, f"TOML syntax error: {msg}", column=column)]) from None
 
 
 # ---------------------------------------------------------------- line map
@@ -376,6 +401,49 @@ def did_you_mean(key: str, known: tuple[str, ...]) -> str:
     return f"did you mean '{close[0]}'?" if close else f"known keys: {', '.join(known)}"
 
 
+def requirement_port(req: str) -> int | None:
+    """The port a URL or host:port requirement names, if any."""
+    if req.startswith("cmd:"):
+        return None
+    m = re.search(r"^(?:[a-z][a-z0-9+.-]*://)?(?:\[[^\]]*\]|[^/\s:\[\]]+):(\d+)(?:/|$)", req, re.I)
+    return int(m.group(1)) if m else None
+
+
+_PLACES = {
+    "top": "at the top of the file", "settings": "in [settings]",
+    "scenario": "in a [[scenario]], above its [scenario.expect]", "expect": "in [scenario.expect]",
+}
+
+
+def _misplaced(key: str, here: str) -> str:
+    """Where a key that is unknown here does belong ('' if nowhere), or its right spelling."""
+    homes = {"settings": SETTINGS_KEYS, "scenario": SCENARIO_KEYS, "expect": EXPECT_KEYS}
+    for place, keys in homes.items():
+        if place != here and key in keys:
+            if here == "expect":
+                return (f"'{key}' belongs {_PLACES[place]}: every key after a [scenario.expect] header"
+                        f" belongs to it, so move '{key}' above that header")
+            return f"'{key}' belongs {_PLACES[place]}"
+    lower = key.lower()
+    for place, keys in ((here, homes.get(here, ())), *homes.items()):
+        if lower != key and lower in keys:
+            where = "" if place == here else f", {_PLACES[place]}"
+            return f"keys are lower case: write '{lower}'{where}"
+    return ""
+
+
+def _has_datetime(value: Any) -> bool:
+    import datetime
+
+    if isinstance(value, (datetime.date, datetime.time)):
+        return True
+    if isinstance(value, list):
+        return any(_has_datetime(v) for v in value)
+    if isinstance(value, dict):
+        return any(_has_datetime(v) for v in value.values())
+    return False
+
+
 def valid_requirement(req: str) -> bool:
     return bool(REQUIRE_CMD_RE.match(req) or REQUIRE_URL_RE.match(req) or REQUIRE_HOSTPORT_RE.match(req))
 
@@ -387,29 +455,43 @@ class _Validator:
         self.display = shown(path)
         self.text, self.doc = parse_toml(data, self.display)
         self.lines = LineMap(self.text)
-        self.errors: list[str] = []
+        self.errors: list[Problem] = []
         self.warnings: list[str] = []
-        self.deferred: dict[str, str] = {}
+        self.deferred: dict[str, Problem] = {}
         self.places = ScriptPlaces(path.parent, root)
 
     # -- reporting helpers
-    def _err(self, line: int, where: str, msg: str) -> None:
-        self.errors.append(f"{self.display}:{line}: {where}{msg}")
+    def _err(self, line: int, msg: str, *, setting: str | None = None) -> None:
+        self.errors.append(Problem(self.display, line, msg, key=setting))
 
     def _sc_err(self, i: int, name: str, key: str, msg: str) -> None:
-        label = f"scenario '{name}'" if name else f"scenario #{i + 1}"
-        keypart = f" key '{key}'" if key else ""
-        self._err(self.lines.key(i, key) if key else self.lines.scenario(i), f"{label}{keypart}: ", msg)
+        line = self.lines.key(i, key) if key else self.lines.scenario(i)
+        self.errors.append(Problem(self.display, line, msg, scenario=name or i + 1, key=key or None))
+
+    def _top_line(self, key: str) -> int:
+        """The line of an unknown top-level key: its own [table] header, or an assignment before any table."""
+        name = rf"[\"']?{re.escape(key)}[\"']?"
+        header = re.compile(rf"\s*\[\[?\s*{name}\s*[\].]")
+        assignment = re.compile(rf"\s*{name}\s*[=.]")
+        in_root = True
+        for n, raw in enumerate(self.text.splitlines(), 1):
+            if header.match(raw):
+                return n
+            if raw.lstrip().startswith("["):
+                in_root = False
+            elif in_root and assignment.match(raw):
+                return n
+        return 1
 
     def run(self) -> Manifest:
         for key in self.doc:
             if key not in ("scenario", "settings"):
-                self._err(1, "", f"unknown top-level key '{key}' ({did_you_mean(key, ('scenario', 'settings'))})")
+                self._err(self._top_line(key), f"unknown top-level key '{key}' ({_misplaced(key, 'top') or did_you_mean(key, ('scenario', 'settings'))})")
         settings = self._settings(self.doc.get("settings", {}))
         raw = self.doc.get("scenario", [])
         scenarios: list[Scenario] = []
         if not isinstance(raw, list) or not all(isinstance(s, dict) for s in raw):
-            self._err(1, "", "'scenario' must be an array of tables: write each one under a [[scenario]] header")
+            self._err(1, "'scenario' must be an array of tables: write each one under a [[scenario]] header")
             raw = []
         seen: dict[str, int] = {}
         for i, entry in enumerate(raw):
@@ -431,18 +513,17 @@ class _Validator:
     def _settings(self, raw: Any) -> Settings:
         line = self.lines.settings_line or 1
         if not isinstance(raw, dict):
-            self._err(line, "", "'settings' must be a table: write it as [settings]")
+            self._err(line, "'settings' must be a table: write it as [settings]")
             return Settings()
         values: dict[str, Any] = {}
         for key, value in raw.items():
             kline = self.lines.settings_keys.get(key, line)
-            where = f"settings key '{key}': "
             if key not in SETTINGS_KEYS:
-                self._err(kline, where, f"unknown key ({did_you_mean(key, SETTINGS_KEYS)})")
+                self._err(kline, f"unknown key ({_misplaced(key, 'settings') or did_you_mean(key, SETTINGS_KEYS)})", setting=key)
                 continue
             problem = _check_setting(key, value)
             if problem:
-                self._err(kline, where, problem)
+                self._err(kline, problem, setting=key)
                 continue
             values[key] = tuple(value) if isinstance(value, list) else value
             if key == "secret_env_patterns":
@@ -457,7 +538,7 @@ class _Validator:
         start = len(self.errors)
         for key in raw:
             if key not in SCENARIO_KEYS:
-                self._sc_err(i, label, key, f"unknown key ({did_you_mean(key, SCENARIO_KEYS)})")
+                self._sc_err(i, label, key, f"unknown key ({_misplaced(key, 'scenario') or did_you_mean(key, SCENARIO_KEYS)})")
         if name is None:
             self._sc_err(i, "", "", "missing 'name'")
         elif not isinstance(name, str) or not NAME_RE.match(name):
@@ -521,6 +602,10 @@ class _Validator:
         for req in fields.get("requires", ()):
             if not valid_requirement(req):
                 self._sc_err(i, label, "requires", f"{req!r} is not a URL (https://host:port), host:port, or cmd:NAME")
+            else:
+                port = requirement_port(req)
+                if port is not None and not 1 <= port <= 65535:
+                    self._sc_err(i, label, "requires", f"{req!r}: port {port} does not exist; ports run from 1 to 65535")
         for key in ("paths", "inputs"):
             for pat in fields.get(key, ()):
                 problem = glob_problem(pat)
@@ -549,11 +634,13 @@ class _Validator:
         if not inside:
             self._sc_err(i, label, "script", f"{script!r} leaves the repository ({self.root}); keep scripts inside it")
             return
+        if not exists and os.path.isdir(full):
+            self._sc_err(i, label, "script", f"{script!r} is a folder, not a script; name the script file inside it")
+            return
         if not exists:
-            line = self.lines.key(i, "script")
-            self.deferred[label] = (
-                f"{self.display}:{line}: scenario '{label}' key 'script': {script} does not exist"
-                f" (looked for {full})"
+            self.deferred[label] = Problem(
+                self.display, self.lines.key(i, "script"), f"{script} does not exist",
+                scenario=label, key="script", hint=f"looked for {full}",
             )
 
     def _expect(self, i: int, label: str, raw: Any) -> dict[str, Any]:
@@ -564,11 +651,15 @@ class _Validator:
         for key, value in raw.items():
             k = f"expect.{key}"
             if key not in EXPECT_KEYS:
-                self._sc_err(i, label, k, f"unknown key ({did_you_mean(key, EXPECT_KEYS)})")
+                self._sc_err(i, label, k, f"unknown key ({_misplaced(key, 'expect') or did_you_mean(key, EXPECT_KEYS)})")
             elif key == "exit_code":
                 codes = value if isinstance(value, list) else [value]
                 if not codes or not all(isinstance(c, int) and not isinstance(c, bool) for c in codes):
                     self._sc_err(i, label, k, "must be an integer or a non-empty array of integers")
+                elif any(not 0 <= c <= 255 for c in codes):
+                    bad = next(c for c in codes if not 0 <= c <= 255)
+                    self._sc_err(i, label, k, f"{bad} can never be an exit code: a process exits with 0 to 255"
+                                 f"{' (a shell reports exit -1 as 255)' if bad < 0 else ''}")
                 else:
                     out[key] = tuple(codes)
             elif key == "stdout_equals":
@@ -633,6 +724,13 @@ class _Validator:
                 self._sc_err(i, label, k, f"{where}: 'exists' must be true or false")
             if "length" in check and (isinstance(check["length"], bool) or not isinstance(check["length"], int)):
                 self._sc_err(i, label, k, f"{where}: 'length' must be an integer")
+            elif "length" in check and check["length"] < 0:
+                self._sc_err(i, label, k, f"{where}: 'length' is {check['length']}, and nothing has a negative length")
+            if "equals" in check and _has_datetime(check["equals"]):
+                self._sc_err(
+                    i, label, k, f"{where}: 'equals' holds a TOML date or time, which JSON does not have, so it"
+                    " can never be equal; quote it as a string (equals = \"2026-01-02T03:04:05Z\")",
+                )
             for lk in ("contains", "not_contains", "matches"):
                 if lk not in check:
                     continue

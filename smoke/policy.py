@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from smoke import git
+from smoke.agents.harnesses import AGENT_VARS
 from smoke.errors import SmokeError
 from smoke.manifest import DEFAULT_REL_PATH
 
@@ -31,8 +32,8 @@ Doc = dict[str, Any]
 
 
 def agent_names(docs: Iterable[Doc | None]) -> list[str]:
-    """WG_AGENT_ID, then every `agent_env` name that any of `docs` (parsed manifests) lists."""
-    names = [DEFAULT_AGENT_VAR]
+    """WG_AGENT_ID and the variables agent harnesses set, then every `agent_env` name that any of `docs` lists."""
+    names = [DEFAULT_AGENT_VAR, *AGENT_VARS]
     for doc in docs:
         settings = doc.get("settings") if isinstance(doc, dict) else None
         listed = settings.get("agent_env") if isinstance(settings, dict) else None
@@ -117,7 +118,7 @@ def committed(root: Path, rels: Iterable[str], ref: str = "HEAD") -> list[Doc]:
     docs = []
     for rel in dict.fromkeys(rels):
         try:
-            data = git.read_at(root, ref, rel)
+            data = git.blob_at(root, ref, rel)
         except SmokeError:
             continue
         doc = parse_bytes(data) if data is not None else None

@@ -18,11 +18,12 @@ from smoke.errors import SmokeError
 from smoke.manifest import Manifest
 from smoke.manifest import Scenario
 from smoke.output import Out
+from smoke.records import Status
 from smoke.runner import Result
 from smoke.runner import new_run_dir
 
-BAD_STATUSES = ("fail", "timeout")
-GOOD_STATUSES = ("pass", "flaky")
+BAD_STATUSES = (Status.FAIL, Status.TIMEOUT)
+GOOD_STATUSES = (Status.PASS, Status.FLAKY)
 
 
 @dataclasses.dataclass
@@ -49,10 +50,10 @@ class Side:
             return f"the build failed at the {self.role} side, {self.where()}: nothing was proven"
         r = self.result
         assert r is not None
-        if r.status == "skip":
+        if r.status == Status.SKIP:
             return f"it was SKIPPED at the {self.role} side, {self.where()} ({r.reason}); a skip is not a proof"
         if self.role == "bad" and r.status not in BAD_STATUSES:
-            if r.status == "error":
+            if r.status == Status.ERROR:
                 return f"it could not run at the bad side, {self.where()} ({r.reason}); an error is not a caught bug"
             return f"it passed at the bad side, {self.where()}, where it must fail"
         if self.role == "good" and r.status not in GOOD_STATUSES:
@@ -135,7 +136,7 @@ def _check(manifest: Manifest, scenario: Scenario, side: Side, out: Out, logs: P
                 with worktree.signals_held():
                     built.release()
     r = side.result
-    reason = f": {r.short_reason()}" if r.status != "pass" else ""
+    reason = f": {r.short_reason()}" if r.status != Status.PASS else ""
     out.line(f"  {side.role:<4} {_label(r):<7} at {side.where()}{reason}")
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import threading
 import time
 from collections.abc import Sequence
@@ -27,8 +28,23 @@ PLURAL = {
 }
 
 
+def broken_line(manifest: Manifest, sc: Scenario | None, r: Result) -> int:
+    """The manifest line a broken scenario points at: its first broken
+    assertion; its `script` when that could not run; else its [[scenario]]."""
+    if sc is None:
+        return 0
+    for f in r.failures:
+        # The first broken check written in the manifest (a default exit code has no line of its own).
+        line = manifest.assertion_line(sc, f.check)
+        if line != sc.line:
+            return line
+    if r.status == "error" and sc.script is not None:
+        return manifest.assertion_line(sc, "script")
+    return sc.line
+
+
 def summary_counts(results: Sequence[Result]) -> dict[str, int]:
-    counts = {s: 0 for s in STATUSES}
+    counts: dict[str, int] = {s: 0 for s in STATUSES}
     for r in results:
         counts[r.status] += 1
     return counts
@@ -48,6 +64,7 @@ class Console:
         self._running: dict[str, float] = {}
         self._progress_shown = False
         self._by_name = manifest.by_name()
+        self._github = os.environ.get("GITHUB_ACTIONS") == "true"
 
     # -- live progress (terminals only)
     def on_start(self, sc: Scenario) -> None:
@@ -92,7 +109,7 @@ class Console:
     def block(self, r: Result) -> list[str]:
         lines = [self.status_line(r)]
         sc = self._by_name.get(r.name)
-        where = f"{self.manifest.display()}:{sc.line}" if sc else self.manifest.display()
+        where = f"{self.manifest.display()}:{broken_line(self.manifest, sc, r)}" if sc else self.manifest.display()
         if r.status == "skip":
             lines.append(self.out.paint(f"  !!! SKIPPED, NOT PASSED: {r.reason}", "skip"))
             return lines
@@ -110,12 +127,18 @@ class Console:
             first, *rest = (f.detail or f.summary).splitlines()
             lines.append("  " + self.out.paint("x", "fail") + f" {f.check}: {first}")
             lines.extend(f"      {ln}" for ln in rest)
+        output: list[str] = []
         if r.stdout_tail:
-            lines.append(self.out.paint("  --- stdout (last lines) ---", "dim"))
-            lines.extend(f"  | {ln}" for ln in r.stdout_tail.splitlines())
+            output.append(self.out.paint("  --- stdout (last lines) ---", "dim"))
+            output.extend(f"  | {ln}" for ln in r.stdout_tail.splitlines())
         if r.stderr_tail:
-            lines.append(self.out.paint("  --- stderr (last lines) ---", "dim"))
-            lines.extend(f"  | {ln}" for ln in r.stderr_tail.splitlines())
+            output.append(self.out.paint("  --- stderr (last lines) ---", "dim"))
+            output.extend(f"  | {ln}" for ln in r.stderr_tail.splitlines())
+        if output and self._github:
+            from smoke import github
+
+            output = github.fold(f"{r.name}: output (last lines)", output)
+        lines.extend(output)
         if r.log:
             lines.append(f"  full output: {shown(r.log)} (and .stderr beside it)")
         lines.extend(_cut_lines(r))
@@ -206,7 +229,7 @@ def write_junit(path: str, results: Sequence[Result], manifest: Manifest, elapse
         sc = by_name.get(r.name)
         case = ET.SubElement(suite, "testcase", {
             "classname": "smoke", "name": r.name, "time": f"{r.duration_s:.3f}",
-            "file": manifest.display(), "line": str(sc.line if sc else 0),
+            "file": manifest.display(), "line": str(broken_line(manifest, sc, r)),
         })
         detail = "\n".join(f"{f.check}: {f.detail or f.summary}" for f in r.failures)
         if r.status == "fail":

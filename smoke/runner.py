@@ -32,17 +32,19 @@ from smoke.expect import Failure
 from smoke.expect import Output
 from smoke.expect import check
 from smoke.expect import expand
+from smoke.files import atomic_write
 from smoke.manifest import SKIP_EXIT
 from smoke.manifest import Manifest
 from smoke.manifest import Scenario
+from smoke.records import Status
 from smoke.redact import Redactor
 from smoke.requires import Checker
 
 if TYPE_CHECKING:
     from smoke.reuse import Reuse
 
-BLOCKING = ("fail", "timeout", "error")
-STATUSES = ("pass", "fail", "skip", "timeout", "error", "flaky")
+BLOCKING = (Status.FAIL, Status.TIMEOUT, Status.ERROR)
+STATUSES = tuple(Status)
 TAIL_LINES = 15
 TAIL_LINE_CHARS = 2000
 KEEP_RUNS = 20
@@ -54,7 +56,7 @@ DRAIN_SECONDS = 2.0
 @dataclasses.dataclass
 class Result:
     name: str
-    status: str
+    status: Status
     duration_s: float
     exit_code: int | None = None
     reason: str = ""
@@ -74,11 +76,11 @@ class Result:
         return self.reused_age_s is not None
 
     def blocks(self, fail_on_skip: bool) -> bool:
-        return self.status in BLOCKING or (fail_on_skip and self.status == "skip")
+        return self.status in BLOCKING or (fail_on_skip and self.status == Status.SKIP)
 
     def short_reason(self) -> str:
         """One phrase for the gate's refusal line."""
-        return self.reason or self.failure_summary() or ("timed out" if self.status == "timeout" else self.status)
+        return self.reason or self.failure_summary() or ("timed out" if self.status == Status.TIMEOUT else self.status)
 
     def failure_summary(self) -> str:
         """The broken checks in one phrase, the first three named."""
@@ -199,7 +201,7 @@ class Runner:
                 except BaseException as e:  # noqa: BLE001 - reported by the main thread
                     errors.append(e)
                     self._cancelled.set()
-                    result = Result(pick.name, "error", 0.0, reason=f"internal error: {e!r}")
+                    result = Result(pick.name, Status.ERROR, 0.0, reason=f"internal error: {e!r}")
                 finally:
                     with cond:
                         busy.difference_update(pick.exclusive)
@@ -261,7 +263,7 @@ class Runner:
         if reused is not None:
             return reused
         result = self._run_attempts(sc)
-        if self.reuse is not None and result.status == "pass" and not result.leftovers and not self._cancelled.is_set():
+        if self.reuse is not None and result.status == Status.PASS and not result.leftovers and not self._cancelled.is_set():
             self.reuse.record(sc, result.duration_s)
         return result
 
@@ -274,7 +276,7 @@ class Runner:
             return None
         if sc.requires and self.checker.unmet(sc.requires, self._env(sc, "", "")):
             return None  # a command it needs went missing: run it, and let it skip loudly
-        return Result(sc.name, "pass", 0.0, exit_code=0, reused_age_s=age)
+        return Result(sc.name, Status.PASS, 0.0, exit_code=0, reused_age_s=age)
 
     def _run_attempts(self, sc: Scenario) -> Result:
         attempts = 0
@@ -283,10 +285,10 @@ class Runner:
             attempts += 1
             result = self._attempt(sc, attempts)
             result.attempts = attempts
-            if first_failure is not None and result.status == "pass":
-                result.status = "flaky"
+            if first_failure is not None and result.status == Status.PASS:
+                result.status = Status.FLAKY
                 result.reason = f"passed on attempt {attempts} of {sc.retries + 1}"
-            elif first_failure is not None and result.status == "skip":
+            elif first_failure is not None and result.status == Status.SKIP:
                 # A retry that skips proves nothing: the failure before it stands.
                 first_failure.attempts = attempts
                 first_failure.reason = f"{first_failure.short_reason()}; the retry skipped: {result.reason}"
@@ -337,16 +339,16 @@ class Runner:
         try:
             missing = self.manifest.deferred.get(sc.name)
             if missing:
-                return Result(sc.name, "error", 0.0, reason=redact(missing.split(": ", 1)[-1]))
+                return Result(sc.name, Status.ERROR, 0.0, reason=redact(missing.what()))
             unmet = self.checker.unmet(sc.requires, env)
             if unmet:
-                return Result(sc.name, "skip", time.monotonic() - start, reason=redact(unmet))
+                return Result(sc.name, Status.SKIP, time.monotonic() - start, reason=redact(unmet))
             out_path = self.run_dir / f"{sc.name}{suffix}.stdout"
             err_path = self.run_dir / f"{sc.name}{suffix}.stderr"
             ran = self._execute(sc, env, token, out_path, err_path)
             duration = time.monotonic() - start
             if ran.launch_error:
-                return Result(sc.name, "error", duration, reason=redact(ran.launch_error))
+                return Result(sc.name, Status.ERROR, duration, reason=redact(ran.launch_error))
             assert ran.out is not None and ran.err is not None
             # Expectations see the real output; everything shown or saved is redacted.
             stdout, tail_out, scan_out = ran.out.finish()
@@ -356,7 +358,7 @@ class Runner:
             self._redact_log(err_path, redact)
             shown_err = redact(_last_lines(tail_err))
             result = Result(
-                sc.name, "pass", duration, exit_code=ran.exit_code, log=str(out_path),
+                sc.name, Status.PASS, duration, exit_code=ran.exit_code, log=str(out_path),
                 stdout_tail=_tail(redact(_last_lines(tail_out))), stderr_tail=_tail(shown_err),
                 leftovers=[_shorten(redact(x), CMDLINE_CHARS) for x in ran.leftovers],
                 cut={k: c.cut for k, c in (("stdout", ran.out), ("stderr", ran.err)) if c.cut},
@@ -375,19 +377,19 @@ class Runner:
         code = result.exit_code
         if timed_out:
             # Whatever the process did after its time was up (a TERM trap exiting 0) does not count.
-            result.status = "timeout"
+            result.status = Status.TIMEOUT
             result.reason = f"timed out after {self.timeout_of(sc):g}s"
         elif self._cancelled.is_set():
-            result.status = "error"
+            result.status = Status.ERROR
             result.reason = "interrupted"
         elif code is None:
-            result.status = "error"
+            result.status = Status.ERROR
             result.reason = "exit status unknown"
         elif code < 0:
-            result.status = "fail"
+            result.status = Status.FAIL
             result.reason = f"killed by signal {-code}"
         elif code == SKIP_EXIT and SKIP_EXIT not in sc.expect.get("exit_code", (0,)):
-            result.status = "skip"
+            result.status = Status.SKIP
             result.reason = _skip_reason(shown_err) or "scenario exited 77 (skip) without saying why"
         else:
             def read_file(path: str) -> bytes | None:
@@ -401,11 +403,11 @@ class Runner:
 
             result.failures = check(sc.expect, out, read_file)
             if result.failures:
-                result.status = "fail"
+                result.status = Status.FAIL
                 result.reason = result.failure_summary()
         if self.keep_scratch:
             result.scratch = env["SMOKE_SCRATCH"]
-        if result.leftovers and result.status == "pass":
+        if result.leftovers and result.status == Status.PASS:
             result.reason = f"left {len(result.leftovers)} process(es) running; ended them"
 
     def _execute(self, sc: Scenario, env: dict[str, str], token: str, out_path: Path, err_path: Path) -> _Ran:
@@ -479,9 +481,7 @@ class Runner:
             return
         clean = redact(text)
         if clean != text:
-            tmp = path.with_name(path.name + ".redacting")
-            tmp.write_text(clean, encoding="utf-8")
-            os.replace(tmp, path)
+            atomic_write(path, clean, durable=False)
 
     _scratch_dir: str | None = None
 

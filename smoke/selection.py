@@ -10,7 +10,6 @@ from collections.abc import Sequence
 from smoke.errors import SmokeError
 from smoke.git import Change
 from smoke.manifest import Scenario
-from smoke.manifest import did_you_mean
 
 TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing
 if TYPE_CHECKING:
@@ -55,11 +54,14 @@ def select(scenarios: Sequence[Scenario], sel: Selector) -> list[Selected]:
     known = {s.name for s in scenarios}
     for name in sel.names:
         if name not in known:
-            raise SmokeError(
-                f"no scenario named '{name}'",
-                hint=did_you_mean(name, tuple(sorted(known))) if known else "the manifest has no scenarios",
-            )
+            raise SmokeError(f"no scenario named '{name}'", hint=_close(name, known, "scenario"))
         reasons.setdefault(name, []).append("named")
+    if sel.tags:
+        # A tag no scenario has selects nothing: a typo, never "all clear".
+        tags = {t for s in scenarios for t in s.tags}
+        for tag in sel.tags:
+            if tag not in tags:
+                raise SmokeError(f"no scenario has the tag '{tag}'", hint=_close(tag, tags, "tag"))
     for s in scenarios:
         if sel.all:
             reasons.setdefault(s.name, []).append("all")
@@ -80,6 +82,23 @@ def select(scenarios: Sequence[Scenario], sel: Selector) -> list[Selected]:
         if s.name in reasons:
             chosen.append(Selected(s, reasons[s.name]))
     return chosen
+
+
+def _close(word: str, known: Iterable[str], what: str) -> str:
+    """'did you mean' with the closest few; never the whole list."""
+    import difflib
+
+    known = sorted(known)
+    if not known:
+        return f"the manifest has no {what}s" if what == "scenario" else "no scenario has any tag"
+    close = difflib.get_close_matches(word, known, n=3, cutoff=0.6)
+    close += [k for k in known if word.lower() in k.lower() and k not in close][: 3 - len(close)]
+    if close:
+        return "did you mean " + " or ".join(f"'{c}'" for c in close) + "?"
+    if what == "scenario":
+        return f"'smoke list' shows the {len(known)} scenario(s)"
+    more = f", +{len(known) - 10} more" if len(known) > 10 else ""
+    return f"tags in use: {', '.join(known[:10])}{more}"
 
 
 def match_paths(scenarios: Iterable[Scenario], changes: Sequence[Change]) -> dict[str, list[str]]:

@@ -6,8 +6,8 @@ import subprocess
 import tomllib
 
 import pytest
-from conftest import SMOKE
-from conftest import Repo
+from helpers import SMOKE
+from helpers import Repo
 
 M = "tests/smoke/manifest.toml"
 

@@ -8,8 +8,8 @@ import subprocess
 import time
 from pathlib import Path
 
-from conftest import SMOKE
-from conftest import Repo
+from helpers import SMOKE
+from helpers import Repo
 
 # The build installs tool.sh as `tool` and counts its runs in a file outside
 # the repository (a file inside it would be part of the content it is keyed by).

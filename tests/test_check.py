@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import Repo
+from helpers import Repo
 
 M = "tests/smoke/manifest.toml"
 GOOD = """\

@@ -1,7 +1,7 @@
 """The hard gate end to end through the installed `smoke` command."""
 from __future__ import annotations
 
-from conftest import Repo
+from helpers import Repo
 
 MANIFEST = """
 [[scenario]]
@@ -59,3 +59,13 @@ def test_done_succeeds_when_all_owned_scenarios_pass(repo: Repo) -> None:
     assert res.returncode == 0, res.stdout + res.stderr
     assert "refused" not in res.stdout
     assert "smoke: 3 passed, 0 failed" in res.stdout
+
+
+def test_done_before_the_first_commit_has_nothing_to_shrink(repo: Repo) -> None:
+    # HEAD names no commit yet: the manifest cannot have shrunk, and asking git for it is not an error.
+    repo.git("checkout", "-q", "--orphan", "fresh")
+    repo.git("rm", "-q", "-r", "--cached", ".")
+    repo.manifest(MANIFEST.split("[[scenario]]\nname = \"noisy_fail\"")[0])
+    res = repo.smoke("gate", "--task", "wire-priority-field", "--stage", "done")
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert "priority_reads......" in res.stdout and "1 passed" in res.stdout

@@ -5,7 +5,7 @@ import json
 import tomllib
 
 import pytest
-from conftest import Repo
+from helpers import Repo
 
 from smoke.growonly import compare
 

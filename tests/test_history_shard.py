@@ -7,7 +7,7 @@ import os
 import subprocess
 
 import pytest
-from conftest import Repo
+from helpers import Repo
 from hypothesis import given
 from hypothesis import settings
 from hypothesis import strategies as st

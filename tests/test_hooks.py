@@ -8,7 +8,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import Repo
+from helpers import Repo
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -15,7 +15,7 @@ from importlib.resources import files
 from pathlib import Path
 
 import pytest
-from conftest import Repo
+from helpers import Repo
 
 MANIFEST = "tests/smoke/manifest.toml"
 SCENARIOS = "tests/smoke/scenarios"

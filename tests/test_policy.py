@@ -6,8 +6,9 @@ import subprocess
 import sys
 
 import pytest
-from conftest import Repo
+from helpers import Repo
 
+from smoke.agents.harnesses import AGENT_VARS
 from smoke.policy import agent_names
 
 MANIFEST = """
@@ -35,11 +36,14 @@ def _audit_log(repo: Repo) -> list[dict[str, object]]:
 
 
 def test_agent_names_always_start_with_wg_agent_id() -> None:
-    assert agent_names([]) == ["WG_AGENT_ID"]
-    assert agent_names([{"settings": {"agent_env": ["NOT_SET"]}}]) == ["WG_AGENT_ID", "NOT_SET"]
+    # WG_AGENT_ID, then the variables the agent harnesses set (smoke/agents/harnesses.py).
+    default = ["WG_AGENT_ID", *AGENT_VARS]
+    assert "CLAUDECODE" in default
+    assert agent_names([]) == default
+    assert agent_names([{"settings": {"agent_env": ["NOT_SET"]}}]) == [*default, "NOT_SET"]
     docs = [{"settings": {"agent_env": ["A", "WG_AGENT_ID"]}}, None, {"settings": {"agent_env": "B"}}, {"settings": 1},
             {"settings": {"agent_env": ["B", 3, ""]}}]
-    assert agent_names(docs) == ["WG_AGENT_ID", "A", "B"]
+    assert agent_names(docs) == [*default, "A", "B"]
 
 
 # ---------------------------------------------------------------- smoke gate --skip-smoke

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import Repo
+from helpers import Repo
 
 ROOT = Path(__file__).resolve().parent.parent
 _NOT_SOURCE = shutil.ignore_patterns(
@@ -193,3 +193,22 @@ def test_a_file_named_like_an_option_cannot_steer_the_gate(framework: Repo) -> N
     res = repo.commit("sneak a break in", verify=True)
     assert res.returncode == 1, res.stdout + res.stderr
     assert "login_works (stdout lacks 'login ok')" in res.stdout + res.stderr
+
+
+def test_run_all_files_runs_only_what_guards_the_staged_files_as_the_readme_says(framework: Repo) -> None:
+    """README: `pre-commit run --all-files` runs the scenarios guarding staged
+    files only (the hook asks the index, not pre-commit's file list); `smoke run --all` runs them all."""
+    repo = framework
+    res = subprocess.run(["pre-commit", "run", "--all-files", "smoke-gate"], cwd=repo.path, env=repo.env,
+                         capture_output=True, text=True, timeout=300)
+    out = res.stdout + res.stderr
+    assert res.returncode == 0, out
+    assert "smoke gate: no scenario protects this change; nothing to run" in out
+    assert "login_works" not in out
+    repo.write("src/login/state.txt", "login ok, staged\n")
+    repo.git("add", "src/login/state.txt")
+    res = subprocess.run(["pre-commit", "run", "--all-files", "smoke-gate"], cwd=repo.path, env=repo.env,
+                         capture_output=True, text=True, timeout=300)
+    assert res.returncode == 0 and "login_works" in res.stdout + res.stderr
+    res = repo.smoke("run", "--all")
+    assert res.returncode == 0 and re.search(r"login_works\.+PASS", res.stdout)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import Repo
+from helpers import Repo
 
 MANIFEST = """
 [[scenario]]

@@ -10,8 +10,8 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import SMOKE
-from conftest import Repo
+from helpers import SMOKE
+from helpers import Repo
 
 MANIFEST = """
 [[scenario]]

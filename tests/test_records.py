@@ -13,6 +13,7 @@ import pytest
 from smoke import git
 from smoke import manifest
 from smoke import selection
+from smoke.records import Problem
 
 RECORDS = [
     (manifest, "Settings"), (manifest, "Scenario"), (git, "Change"), (git, "PushedRef"),
@@ -42,3 +43,13 @@ def test_runtime_record_matches_its_declaration(module: ModuleType, name: str) -
     declared = _declared(module, name)
     assert list(runtime._fields) == [f for f, _ in declared]
     assert runtime._field_defaults == {f: d for f, d in declared if d is not ...}
+
+
+def test_a_problem_renders_its_place_apart_from_what_it_is() -> None:
+    script = Problem("m.toml", 12, "x.sh does not exist", scenario="login", key="script", hint="looked for /r/x.sh")
+    assert str(script) == "m.toml:12: scenario 'login' key 'script': x.sh does not exist (looked for /r/x.sh)"
+    assert script.what() == "scenario 'login' key 'script': x.sh does not exist (looked for /r/x.sh)"
+    assert str(Problem("m.toml", 4, "missing 'name'", scenario=2)) == "m.toml:4: scenario #2: missing 'name'"
+    assert str(Problem("m.toml", 3, "unknown key", key="jobz")) == "m.toml:3: settings key 'jobz': unknown key"
+    assert str(Problem("m.toml", 7, "TOML syntax error: x", column=9)) == "m.toml:7:9: TOML syntax error: x"
+    assert str(Problem(None, None, "fix them first")) == "fix them first"

@@ -14,9 +14,9 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import SMOKE
-from conftest import Repo
-from conftest import alive
+from helpers import SMOKE
+from helpers import Repo
+from helpers import alive
 
 # A generous guard against hangs, never a timing assertion.
 HANG_GUARD = 90

@@ -12,8 +12,8 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from pathlib import Path
 
-from conftest import SMOKE
-from conftest import Repo
+from helpers import SMOKE
+from helpers import Repo
 
 SGR = re.compile(r"\x1b\[[0-9;]*m")
 GREEN_PASS = "\x1b[32mPASS\x1b[0m"

@@ -6,7 +6,7 @@ import json
 import re
 import socket
 
-from conftest import Repo
+from helpers import Repo
 
 STATUSES = """
 [[scenario]]
@@ -83,7 +83,7 @@ def test_status_lines_and_failure_report(repo: Repo) -> None:
     for line in status_lines:  # aligned like pre-commit's, 79 columns
         assert len(line) == 79 and line.endswith("s"), line
     assert re.fullmatch(r"fails\.{3,}FAIL \d+\.\d\ds", status_lines[0] if "FAIL" in status_lines[0] else status_lines[1])
-    assert "  tests/smoke/manifest.toml:8  exit 0" in out
+    assert "  tests/smoke/manifest.toml:12  exit 0" in out  # the broken stdout_contains
     assert "  x stdout_contains: expected stdout to contain: role=coordinator" in out
     assert "  | role=worker" in out
     assert "full output: .git/smoke/runs/" in out
@@ -451,3 +451,13 @@ def test_help_is_readable_whatever_the_terminal_reports(repo: Repo) -> None:
         res = repo.smoke("run", "--help", env={"COLUMNS": columns})
         assert res.returncode == 0
         assert res.stdout.splitlines()[0].startswith("usage: smoke run [-h] [--manifest PATH]"), columns
+
+
+def test_a_missing_script_is_named_whatever_the_manifest_path_holds(repo: Repo) -> None:
+    # The reason is the problem's own text, not its rendered line cut at the first ": ".
+    repo.write("odd: place/manifest.toml", '[[scenario]]\nname = "gone"\nscript = "scenarios/gone.sh"\n')
+    res = repo.smoke("run", "--all", "--json", "--manifest", "odd: place/manifest.toml")
+    assert res.returncode == 1, res.stderr
+    [result] = json.loads(res.stdout)["results"]
+    assert result["status"] == "error"
+    assert result["reason"].startswith("scenario 'gone' key 'script': scenarios/gone.sh does not exist (looked for "), result

@@ -5,8 +5,8 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import Repo
-from conftest import alive
+from helpers import Repo
+from helpers import alive
 
 from smoke.redact import Redactor
 

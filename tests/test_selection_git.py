@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import Repo
+from helpers import Repo
 
 from smoke.git import Change
 from smoke.manifest import Scenario

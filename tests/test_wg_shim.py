@@ -14,7 +14,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import Repo
+from helpers import Repo
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -255,3 +255,35 @@ def test_dir_option_gates_the_repository_wg_works_on(wg: Wg, tmp_path: Path) -> 
     )
     assert res.returncode == 0, res.stdout + res.stderr
     assert wg.calls() == [f"[--dir={wg.repo.path / '.workgraph'}][done][fix-login]"]
+
+
+def test_done_with_several_tasks_gates_each_of_them(wg: Wg) -> None:
+    wg.repo.manifest(MANIFEST + """
+[[scenario]]
+name = "billing_works"
+run = "echo billing broken"
+owners = ["fix-billing"]
+[scenario.expect]
+stdout_contains = ["billing ok"]
+""")
+    assert wg.repo.commit("guard billing").returncode == 0
+    # The first task passes on its own; the second one's scenario fails, so neither is closed.
+    assert wg("done", "fix-login").returncode == 0
+    res = wg("done", "fix-login", "fix-billing")
+    assert res.returncode == 1
+    assert "billing_works" in res.stdout + res.stderr
+    assert res.stderr.endswith(
+        "wg (smoke-gate shim): 'wg done fix-login fix-billing' refused by the smoke gate for fix-billing (exit 1); "
+        "no task was closed and wg was not run.\n"
+    )
+    assert wg.calls() == ["[done][fix-login]"]
+    # In the other order too: every task is gated, not just the first.
+    res = wg("done", "fix-billing", "fix-login")
+    assert res.returncode == 1
+    assert wg.calls() == ["[done][fix-login]"]
+    wg.repo.write("tests/smoke/manifest.toml", wg.repo.read("tests/smoke/manifest.toml").replace("echo billing broken", "echo billing ok"))
+    assert wg.repo.commit("fix billing").returncode == 0
+    res = wg("done", "fix-login", "fix-billing")
+    assert res.returncode == 0, res.stderr
+    assert wg.calls()[-1] == "[done][fix-login][fix-billing]"
+    assert res.stdout.count("login_works") >= 1 and res.stdout.count("billing_works") >= 1

@@ -14,9 +14,10 @@ from smoke.manifest import NAME_RE
 from smoke.output import Out
 from smoke.output import err
 from smoke.output import shown
+from smoke.records import ExitCode
 
 
-def cmd(args: argparse.Namespace) -> int:
+def cmd(args: argparse.Namespace) -> ExitCode:
     if args.unproven and not args.regression_of:
         raise SmokeError("--unproven goes with --regression-of REF", hint="drop --unproven, or say which ref the bug is at")
     path = manifest_mod.locate(args.manifest)
@@ -24,6 +25,13 @@ def cmd(args: argparse.Namespace) -> int:
     entry = entry_from_args(args, path, root)
     scaffold = args.run is None and args.script is None
     out = Out(color=args.color)
+    recorded: dict[str, int] | None = None
+    if args.record:
+        from smoke import record
+
+        if scaffold:
+            raise SmokeError("--record needs a command to run", hint="pass --run CMD or --script PATH with --record")
+        entry, recorded = record.record(path, root, entry, out)
     if args.regression_of:
         if scaffold:
             raise SmokeError(
@@ -32,11 +40,15 @@ def cmd(args: argparse.Namespace) -> int:
             )
         proved = _prove(args, path, root, entry, out)
         if proved is None:
-            return 1
+            return ExitCode.REFUSED
         entry = proved
     added = editing.add(path, root, entry, scaffold)
     _report(out, added, entry)
-    return 0
+    if recorded is not None:
+        from smoke import record
+
+        record.explain(out, entry, recorded)
+    return ExitCode.OK
 
 
 def entry_from_args(args: argparse.Namespace, path: Path, root: Path) -> editing.Entry:

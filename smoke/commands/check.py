@@ -11,20 +11,22 @@ from typing import Any
 from smoke import git
 from smoke import growonly
 from smoke import manifest as manifest_mod
+from smoke import output
 from smoke.errors import ManifestError
 from smoke.errors import SmokeError
 from smoke.manifest import LineMap
 from smoke.manifest import Manifest
 from smoke.output import Out
+from smoke.records import ExitCode
+from smoke.records import Problem
 
 ALLOW_SHRINK_VAR = "SMOKE_ALLOW_SHRINK"
 # Files in the scenarios folder that are shared code, not scenarios.
 SHARED_SCRIPTS = ("helpers.sh",)
 SHARED_DIRS = ("lib",)
-_LINE_RE = re.compile(r"^.*?:(\d+)(?::\d+)?: ")
 
 
-def cmd(args: argparse.Namespace) -> int:
+def cmd(args: argparse.Namespace) -> ExitCode:
     _check_flags(args)
     out = Out(color=args.color)
     if not args.grow_only or args.strict:
@@ -59,55 +61,64 @@ def _check_flags(args: argparse.Namespace) -> None:
 # ---------------------------------------------------------------- lint
 
 
-def lint(out: Out, path: Path, root: Path, strict: bool) -> int:
+def lint(out: Out, path: Path, root: Path, strict: bool) -> ExitCode:
     """Print every error and warning and a summary; exit code 2 on errors, else 0."""
-    display = _display(path)
+    display = output.shown(path)
     try:
         manifest = manifest_mod.load_path(path, root)
     except ManifestError as e:
         _print(out, sorted(e.problems, key=_line_of), [])
         out.line(f"smoke check: {display}: {len(e.problems)} error(s), 0 warning(s)")
-        return 2
+        return ExitCode.USAGE
     text = path.read_bytes().decode("utf-8")
     lines = LineMap(text)
     errors = [*manifest.deferred.values(), *_glob_errors(manifest, lines)]
-    warnings = list(manifest.warnings)
+    warnings = [Problem(None, None, text) for text in manifest.warnings]
+    if not manifest.scenarios:
+        what = "the manifest has no scenarios, so the gate guards nothing"
+        fix = "add one: smoke add NAME --owner TASK --run CMD --record"
+        if strict:
+            errors.append(Problem(display, 1, what, hint=fix))
+        else:
+            warnings.append(Problem(display, 1, f"warning: {what}", hint=f"{fix}; smoke check --strict refuses this"))
     for sc in manifest.scenarios:
         if not sc.owners and not sc.paths:
-            warnings.append(
-                f"{display}:{sc.line}: scenario '{sc.name}': warning: nothing selects it but --all: it has no owners"
-                " and no paths (add owners = [\"<task>\"] or paths = [\"src/**\"])"
-            )
+            warnings.append(Problem(
+                display, sc.line, "warning: nothing selects it but --all: it has no owners and no paths",
+                scenario=sc.name, hint='add owners = ["<task>"] or paths = ["src/**"]',
+            ))
         if not sc.has_positive_assertion:
-            where = f"{display}:{lines.key(sc.index, 'expect')}: scenario '{sc.name}' key 'expect': "
+            line = lines.key(sc.index, "expect")
             what = "declares no expected output, so only its exit code is checked"
             fix = "add stdout_contains, stdout_matches, lines_in_order, json or files under [scenario.expect]"
             if strict:
-                errors.append(f"{where}{what} ({fix})")
+                errors.append(Problem(display, line, what, scenario=sc.name, key="expect", hint=fix))
             else:
-                warnings.append(f"{where}warning: {what} ({fix}; smoke check --strict refuses this)")
+                warnings.append(Problem(
+                    display, line, f"warning: {what}", scenario=sc.name, key="expect",
+                    hint=f"{fix}; smoke check --strict refuses this",
+                ))
     warnings.extend(_orphans(manifest))
     _print(out, sorted(errors, key=_line_of), sorted(warnings, key=_line_of))
     if errors:
         out.line(f"smoke check: {display}: {len(errors)} error(s), {len(warnings)} warning(s)")
-        return 2
+        return ExitCode.USAGE
     out.line(f"smoke check: {display}: {len(manifest.scenarios)} scenario(s) OK, {len(warnings)} warning(s)")
-    return 0
+    return ExitCode.OK
 
 
-def _print(out: Out, errors: list[str], warnings: list[str]) -> None:
+def _print(out: Out, errors: list[Problem], warnings: list[Problem]) -> None:
     for problem in errors:
-        out.line(out.paint(problem, "error"))
+        out.line(out.paint(str(problem), "error"))
     for warning in warnings:
-        out.line(out.paint(warning, "warn"))
+        out.line(out.paint(str(warning), "warn"))
 
 
-def _line_of(problem: str) -> int:
-    m = _LINE_RE.match(problem)
-    return int(m.group(1)) if m else 0
+def _line_of(problem: Problem) -> int:
+    return problem.line or 0
 
 
-def _glob_errors(manifest: Manifest, lines: LineMap) -> list[str]:
+def _glob_errors(manifest: Manifest, lines: LineMap) -> list[Problem]:
     """Compile every path glob with the library selection uses (too slow to import on every run)."""
     if not any(sc.paths for sc in manifest.scenarios):
         return []
@@ -125,14 +136,15 @@ def _glob_errors(manifest: Manifest, lines: LineMap) -> list[str]:
             except Exception as e:  # pathspec raises its own errors and re.error alike
                 # A position would point into pathspec's regex, not into the glob.
                 why = re.sub(r" at position \d+", "", str(e))
-                found.append(
-                    f"{manifest.display()}:{lines.key(sc.index, 'paths')}: scenario '{sc.name}' key 'paths':"
-                    f" {pattern!r} does not compile as a gitignore-style glob: {why} (fix or escape it)"
-                )
+                found.append(Problem(
+                    manifest.display(), lines.key(sc.index, "paths"),
+                    f"{pattern!r} does not compile as a gitignore-style glob: {why}",
+                    scenario=sc.name, key="paths", hint="fix or escape it",
+                ))
     return found
 
 
-def _orphans(manifest: Manifest) -> list[str]:
+def _orphans(manifest: Manifest) -> list[Problem]:
     """Scripts in the scenarios folder that no scenario runs."""
     folder = manifest.dir / "scenarios"
     if not folder.is_dir():
@@ -149,17 +161,18 @@ def _orphans(manifest: Manifest) -> list[str]:
         if path.resolve() in used or path.name in commands:
             continue
         script = (Path("scenarios") / rel).as_posix()
-        found.append(
-            f"{_display(path)}:1: warning: no scenario runs this script (add one with"
-            f" 'smoke add NAME --owner T --script {script}', move shared code to scenarios/lib/, or delete it)"
-        )
+        found.append(Problem(
+            output.shown(path), 1, "warning: no scenario runs this script",
+            hint=f"add one with 'smoke add NAME --owner T --script {script}', move shared code to scenarios/lib/,"
+            " or delete it",
+        ))
     return found
 
 
 # ---------------------------------------------------------------- grow-only
 
 
-def _grow_only(out: Out, args: argparse.Namespace) -> int:
+def _grow_only(out: Out, args: argparse.Namespace) -> ExitCode:
     path, root, missing = _target(args)
     rel = _relative(path, root)
     sides, pushing = _sides(out, args, root, rel)
@@ -168,17 +181,17 @@ def _grow_only(out: Out, args: argparse.Namespace) -> int:
     for side in sides:
         compared = _compare(out, side, path, root, rel, missing, args.staged)
         if compared is None:
-            return 2
+            return ExitCode.USAGE
         shown.extend(compared[0])
         docs.extend(compared[1])
     if not shown:
-        return 0
+        return ExitCode.OK
     since = "in the push" if pushing else f"since {_short(sides[0].base)}"
     stage = "pre-push" if pushing else "pre-commit" if args.staged else None
     return _override(out, root, path, docs, shown, since, stage)
 
 
-def guard_work_tree(out: Out, path: Path, root: Path, stage: str, task: str | None) -> int:
+def guard_work_tree(out: Out, path: Path, root: Path, stage: str, task: str | None) -> ExitCode:
     """The work tree's manifest and scripts against HEAD, worded as `smoke check --grow-only` words it.
 
     0 when nothing shrank (or a human overrode it), 1 when refused, 2 when the
@@ -187,10 +200,10 @@ def guard_work_tree(out: Out, path: Path, root: Path, stage: str, task: str | No
     rel = _relative(path, root)
     compared = _compare(out, growonly.Side("HEAD"), path, root, rel, None, staged=False)
     if compared is None:
-        return 2
+        return ExitCode.USAGE
     shown, docs = compared
     if not shown:
-        return 0
+        return ExitCode.OK
     return _override(out, root, path, docs, shown, "since HEAD", stage, task)
 
 
@@ -243,7 +256,7 @@ def _compare(
         now = pushed.strip() or "now"
         out.line(f"smoke check --grow-only: no manifest at {_short(ref)} or {now}; nothing to compare")
         return [], []
-    display = _display(path) + (f" at {side.label}" if side.tip is not None else "")
+    display = output.shown(path) + (f" at {side.label}" if side.tip is not None else "")
     cur_doc = None
     if current is not None:
         try:
@@ -278,9 +291,9 @@ def _compare(
 
 def _current_bytes(root: Path, path: Path, rel: str, tip: str | None, staged: bool) -> bytes | None:
     if tip is not None:
-        return git.read_at(root, tip, rel)
+        return git.blob_at(root, tip, rel)
     if staged:
-        return git.read_staged(root, rel)
+        return git.staged_blob(root, rel)
     return path.read_bytes() if path.is_file() else None
 
 
@@ -320,7 +333,7 @@ def _base_bytes(root: Path, ref: str, rel: str, explicit: bool) -> bytes | None:
         if explicit:
             raise SmokeError(f"unknown git ref '{ref}'", hint="use a branch, tag or commit that exists here (fetch it first?)")
         return None  # no commit yet
-    return git.read_at(root, ref, rel)
+    return git.blob_at(root, ref, rel)
 
 
 def _short(ref: str) -> str:
@@ -330,7 +343,7 @@ def _short(ref: str) -> str:
 def _show(
     violations: list[growonly.Violation], path: Path, ref: str, base_text: str, current: bytes | None
 ) -> list[str]:
-    display = _display(path)
+    display = output.shown(path)
     base_lines = LineMap(base_text)
     base_index = _indexes(base_text)
     cur_lines = LineMap(current.decode("utf-8")) if current is not None else None
@@ -376,7 +389,7 @@ def _override(
     since: str,
     stage: str | None,
     task: str | None = None,
-) -> int:
+) -> ExitCode:
     """Refuse (1), unless a human set SMOKE_ALLOW_SHRINK=1: then warn loudly, audit, and allow (0)."""
     n = len(shown)
     if os.environ.get(ALLOW_SHRINK_VAR) != "1":
@@ -385,7 +398,7 @@ def _override(
             " (restore them; the smoke suite only grows. A human may override with SMOKE_ALLOW_SHRINK=1, audited)",
             "error",
         ))
-        return 1
+        return ExitCode.REFUSED
     from smoke import policy
 
     # Both sides' agent_env and the committed one's: removing a variable from settings must not let an agent through.
@@ -396,14 +409,14 @@ def _override(
             " is set). Restore what was removed; only a human may shrink the smoke suite.",
             "error",
         ))
-        return 1
+        return ExitCode.REFUSED
     policy.audit(root, "allow-shrink", task or _task(root), stage, "; ".join(shown), agent_env=names)
     bar = "!" * 79
     sys.stderr.write(
         f"{bar}\n!!! SMOKE_ALLOW_SHRINK=1: {n} removal(s) or weakening(s) of the smoke suite ALLOWED.\n"
         f"!!! This is recorded in the audit log.\n{bar}\n"
     )
-    return 0
+    return ExitCode.OK
 
 
 def _task(root: Path) -> str | None:
@@ -415,9 +428,3 @@ def _task(root: Path) -> str | None:
     except SmokeError:
         return os.environ.get("SMOKE_TASK") or os.environ.get("WG_TASK_ID")
 
-
-def _display(path: Path) -> str:
-    try:
-        return str(path.relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)

@@ -13,6 +13,8 @@ from smoke import git
 from smoke.errors import SmokeError
 from smoke.git import Change
 from smoke.manifest import Manifest
+from smoke.records import ExitCode
+from smoke.records import Status
 from smoke.selection import Selected
 from smoke.selection import Selector
 
@@ -142,7 +144,7 @@ def execute(
     what: str | None = None,
     root: Path | None = None,
     on_json: Callable[[list[Result]], None] | None = None,
-) -> int:
+) -> ExitCode:
     """Run the selection, report it, and turn it into an exit code.
 
     `what` names the work for the gate's refusal ("task 'x'", "the commit");
@@ -183,8 +185,8 @@ def execute(
             out.line(f"smoke gate refused {what or 'the run'}: the build failed, so no scenario can be trusted")
             if args.json:
                 # Scripts still get their one object: every selected scenario is an ERROR.
-                emit([Result(s.scenario.name, "error", 0.0, reason="the build failed") for s in selected])
-            return 1
+                emit([Result(s.scenario.name, Status.ERROR, 0.0, reason="the build failed") for s in selected])
+            return ExitCode.REFUSED
         path_prefix = [str(built.bin_dir)]
         extra_env["SMOKE_BUILD_DIR"] = str(built.build_dir)
     reuse = _reuse(manifest, selected, args, out, root, built.key if built is not None else None)
@@ -210,16 +212,26 @@ def execute(
             _release(built)
     elapsed = time.monotonic() - started
     console.summary(results, elapsed)
+    if os.environ.get("GITHUB_ACTIONS") == "true":
+        from smoke import github
+
+        github.report(out.line, manifest, results, elapsed, fail_on_skip)
     _record(manifest, results, getattr(args, "task", None))
     if args.json:
         emit(results)
     if args.junit:
         report.write_junit(args.junit, results, manifest, elapsed)
+    skips = [r for r in results if r.status == "skip"]
+    if fail_on_skip and skips:
+        why = "--fail-on-skip" if args.fail_on_skip else f"fail_on_skip = true in {manifest.display()} [settings]"
+        out.line(out.paint(
+            f"smoke: {len(skips)} skipped scenario(s) block because of {why}: "
+            + ", ".join(f"{r.name} ({r.reason})" for r in skips), "error"))
     if any(r.blocks(fail_on_skip) for r in results):
         if what:
             out.line(out.paint(report.refusal(what, results, fail_on_skip), "error"))
-        return 1
-    return 0
+        return ExitCode.REFUSED
+    return ExitCode.OK
 
 
 def _reuse(

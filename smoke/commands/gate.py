@@ -17,6 +17,8 @@ from smoke.errors import SmokeError
 from smoke.git import Change
 from smoke.manifest import Manifest
 from smoke.output import Out
+from smoke.records import ExitCode
+from smoke.records import Problem
 from smoke.selection import Selector
 from smoke.selection import select
 
@@ -32,7 +34,7 @@ SKIP_VAR = "SMOKE_SKIP_SMOKE"
 REASON_VAR = "SMOKE_SKIP_REASON"
 
 
-def cmd(args: argparse.Namespace) -> int:
+def cmd(args: argparse.Namespace) -> ExitCode:
     if args.skip_smoke or os.environ.get(SKIP_VAR) == "1":
         return _bypass(args)
     manifest = manifest_mod.load(args.manifest, cached=True)
@@ -54,14 +56,14 @@ def cmd(args: argparse.Namespace) -> int:
     return _gate_here(args, manifest, selector, what, scope)
 
 
-def _nothing(args: argparse.Namespace, scope: str, report_json: bool = True) -> int:
+def _nothing(args: argparse.Namespace, scope: str, report_json: bool = True) -> ExitCode:
     out = Out(common.human_stream(args.json), args.color)
     out.line(f"smoke gate: no scenario protects {scope}; nothing to run")
     if args.json and report_json:
         from smoke import report
 
         print(report.dump_json([]))
-    return 0
+    return ExitCode.OK
 
 
 def _selector(
@@ -91,7 +93,7 @@ def _gate_here(
     what: str,
     scope: str,
     on_json: Callable[[list[Result]], None] | None = None,
-) -> int:
+) -> ExitCode:
     """The work tree as it is, with its manifest."""
     selected = select(manifest.scenarios, selector)
     if not selected:
@@ -121,7 +123,7 @@ def _gate_checkout(
     scope: str,
     why: str,
     on_json: Callable[[list[Result]], None] | None = None,
-) -> int:
+) -> ExitCode:
     """`tested`, with its own manifest and scripts, in a temporary worktree removed afterwards."""
     from smoke import worktree
 
@@ -147,7 +149,7 @@ def _gate_checkout(
 # ---------------------------------------------------------------- pre-commit
 
 
-def _gate_commit(args: argparse.Namespace, manifest: Manifest, selector: Selector, what: str, scope: str) -> int:
+def _gate_commit(args: argparse.Namespace, manifest: Manifest, selector: Selector, what: str, scope: str) -> ExitCode:
     """What is being committed: in place when the work tree is the index, else a snapshot of the index.
 
     In place is the usual case (the pre-commit framework stashes unstaged
@@ -188,7 +190,7 @@ def _unstaged(status: tuple[tuple[str, str], ...]) -> str | None:
 # ---------------------------------------------------------------- wg done
 
 
-def _grow_only(args: argparse.Namespace, manifest: Manifest, task: str, status: list[tuple[str, str]]) -> int:
+def _grow_only(args: argparse.Namespace, manifest: Manifest, task: str, status: list[tuple[str, str]]) -> ExitCode:
     """`wg done` has no grow-only hook of its own: the work tree must not promise less than HEAD.
 
     Otherwise dropping the task from `owners` (uncommitted) would select
@@ -201,12 +203,12 @@ def _grow_only(args: argparse.Namespace, manifest: Manifest, task: str, status: 
     if rel is not None and not manifest.path.is_symlink() and rel not in {path for _, path in status}:
         deleted = [path for code, path in status if "D" in code]
         if not _suite_deleted(manifest, rel, deleted):
-            return 0
-    committed = git.blob_at(root, "HEAD", rel) if rel is not None else None
+            return ExitCode.OK
+    committed = git.blob_at(root, "HEAD", rel) if rel is not None and git.has_head(root) else None
     if rel is None or committed is None:
-        return 0  # no commit yet, or a manifest new since HEAD: nothing to shrink
+        return ExitCode.OK  # no commit yet, or a manifest new since HEAD: nothing to shrink
     if committed == _bytes(manifest.path) and not _suite_deleted(manifest, rel, git.deleted_since(root, "HEAD")):
-        return 0
+        return ExitCode.OK
     from smoke.commands import check
 
     out = Out(common.human_stream(args.json), args.color)
@@ -244,7 +246,7 @@ class Push:
         return ", ".join(r.removeprefix("refs/heads/") for r in self.refs)
 
 
-def _gate_push(args: argparse.Namespace, manifest: Manifest, task: str | None) -> int:
+def _gate_push(args: argparse.Namespace, manifest: Manifest, task: str | None) -> ExitCode:
     """Each pushed commit is held to its own promises, in place when it is exactly the work tree."""
     import threading
 
@@ -270,7 +272,7 @@ def _gate_push(args: argparse.Namespace, manifest: Manifest, task: str | None) -
             raise status[0]
         dirty = _uncommitted(status[0])
     merged = _Merged() if args.json else None
-    code = 0
+    code = ExitCode.OK
     try:
         for push in pushes:
             # One commit keeps the plain wording; among several, the refusal names the ref.
@@ -366,14 +368,21 @@ def _load_at(tree: Path, rel: str, label: str) -> Manifest:
     return _Committed(loaded, label + rel, {k: _relabel(v, tree, label) for k, v in loaded.deferred.items()})
 
 
-def _relabel(text: str, tree: Path, label: str) -> str:
-    return text.replace(f"{tree}{os.sep}", label)
+def _relabel(problem: Problem, tree: Path, label: str) -> Problem:
+    """The problem with the checkout's paths (its place, where a script was looked for) named as git names them."""
+    inside = f"{tree}{os.sep}"
+    path, hint = problem.path, problem.hint
+    return Problem(
+        path.replace(inside, label) if path else path, problem.line, problem.message.replace(inside, label),
+        scenario=problem.scenario, key=problem.key, hint=hint.replace(inside, label) if hint else hint,
+        column=problem.column,
+    )
 
 
 class _Committed(Manifest):
     """A manifest loaded from a temporary checkout, shown as `1a2b3c4:tests/smoke/manifest.toml` (`:tests/...` for the index)."""
 
-    def __init__(self, loaded: Manifest, label: str, deferred: dict[str, str]) -> None:
+    def __init__(self, loaded: Manifest, label: str, deferred: dict[str, Problem]) -> None:
         super().__init__(
             loaded.path, loaded.root, loaded.settings, loaded.scenarios, loaded.warnings, deferred, loaded.script_lines
         )
@@ -418,7 +427,7 @@ def _by_commit(pushed: list[tuple[str, str, list[Change]]]) -> list[Push]:
     return list(by_sha.values())
 
 
-def _bypass(args: argparse.Namespace) -> int:
+def _bypass(args: argparse.Namespace) -> ExitCode:
     """--skip-smoke: loud, audited, and refused for agents without an override."""
     from smoke import policy
 
@@ -436,7 +445,7 @@ def _bypass(args: argparse.Namespace) -> int:
             f"smoke gate: --skip-smoke refused: the caller is an agent ({', '.join(agents)} is set). "
             "Fix the failing scenario instead; a human may set SMOKE_AGENT_OVERRIDE=1.\n"
         )
-        return 1
+        return ExitCode.REFUSED
     reason = args.reason or os.environ.get(REASON_VAR)
     log = policy.audit(root, "skip-smoke", task, args.stage, reason, agent_env=names, override=override)
     if log is None:
@@ -450,7 +459,7 @@ def _bypass(args: argparse.Namespace) -> int:
         f"!!! Reason: {reason or '(none given; pass --reason or set ' + REASON_VAR + ')'}\n"
         f"!!! Recorded in the audit log: {log}\n{bar}\n"
     )
-    return 0
+    return ExitCode.OK
 
 
 def _manifest_place(args: argparse.Namespace) -> tuple[Path | None, Path | None]:

@@ -7,15 +7,16 @@ from __future__ import annotations
 
 import argparse
 import os
-import tempfile
 from importlib.resources import files
 from importlib.resources.abc import Traversable
 from pathlib import Path
 
 from smoke import git
 from smoke.errors import SmokeError
+from smoke.files import atomic_write
 from smoke.manifest import DEFAULT_REL_PATH
 from smoke.output import Out
+from smoke.records import ExitCode
 
 BEGIN = "<!-- smoke-gate:begin -->"
 END = "<!-- smoke-gate:end -->"
@@ -23,7 +24,7 @@ AGENT_FILES = ("AGENTS.md", "CLAUDE.md")
 HELPERS = "helpers.sh"
 
 
-def cmd(args: argparse.Namespace) -> int:
+def cmd(args: argparse.Namespace) -> ExitCode:
     root = _repo_root()
     manifest = _manifest_path(args.manifest, root)
     scenarios = manifest.parent / "scenarios"
@@ -46,8 +47,8 @@ def cmd(args: argparse.Namespace) -> int:
     block = _template("agents_block.md").replace("{{manifest}}", _rel(manifest, root))
     for path in _agent_files(root):
         _show(out, _update_block(path, block), path, root, block=True)
-    _next_steps(out, args.preset)
-    return 0
+    _next_steps(out, args.preset, root)
+    return ExitCode.OK
 
 
 # ---------------------------------------------------------------- where
@@ -181,18 +182,8 @@ def _read(path: Path) -> str:
 
 def _replace_file(path: Path, text: str) -> None:
     # Written beside the real file and renamed over it: an interrupted init never leaves half a file.
-    target = path.resolve()
     try:
-        mode = target.stat().st_mode & 0o7777
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-                f.write(text)
-            os.chmod(tmp, mode)
-            os.replace(tmp, target)
-        except BaseException:
-            os.unlink(tmp)
-            raise
+        atomic_write(path.resolve(), text)
     except OSError as e:
         raise SmokeError(f"cannot write {path}: {e.strerror or e}", hint="check the file's permissions") from None
 
@@ -217,7 +208,15 @@ def _show(out: Out, action: str, path: Path, root: Path, *, block: bool = False)
     out.line(f"  {out.paint(f'{action:<10}', kind)} {_rel(path, root)}" + (f" ({why})" if why else ""))
 
 
-def _next_steps(out: Out, preset: str) -> None:
+def _agent_step(root: Path) -> str:
+    """`smoke install --agent ...` for the harnesses this repository already has configuration for."""
+    from smoke.agents.harnesses import HARNESSES
+
+    present = [h.name for h in HARNESSES.values() if (root / h.config).parent.exists()]
+    return "smoke install " + " ".join(f"--agent {name}" for name in present or ["claude"])
+
+
+def _next_steps(out: Out, preset: str, root: Path) -> None:
     steps = [
         ("smoke run --all", "run every scenario now"),
         ("smoke check --strict", "validate the manifest"),
@@ -225,7 +224,9 @@ def _next_steps(out: Out, preset: str) -> None:
     ]
     if preset == "workgraph":
         steps.append(("smoke install --wg-shim DIR", "gate 'wg done' (put DIR first on PATH)"))
+    steps.append((_agent_step(root), "refuse an agent's stop while a scenario fails (docs/agents.md)"))
     steps.append(("smoke add NAME --owner TASK", "append a scenario (--regression-of BAD to prove it)"))
     out.line("next:")
+    width = max(30, *(len(c) for c, _ in steps))
     for command, why in steps:
-        out.line(f"  {command:<30} {why}")
+        out.line(f"  {command:<{width}} {why}")

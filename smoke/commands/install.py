@@ -1,4 +1,4 @@
-"""`smoke install`: native git hooks for commit and push, and optionally the `wg` shim."""
+"""`smoke install`: native git hooks for commit and push, and optionally the `wg` shim and agent harness hooks."""
 from __future__ import annotations
 
 import argparse
@@ -9,12 +9,15 @@ from pathlib import Path
 
 from smoke import git
 from smoke import hooks
+from smoke.agents import hookconfig
+from smoke.agents.harnesses import HARNESSES
 from smoke.errors import SmokeError
 from smoke.hooks import Plan
 from smoke.output import shown
+from smoke.records import ExitCode
 
 
-def cmd(args: argparse.Namespace) -> int:
+def cmd(args: argparse.Namespace) -> ExitCode:
     root = git.toplevel(Path.cwd())
     if root is None and not args.wg_shim:
         raise SmokeError("not inside a git repository", hint="run 'smoke install' in the repository to guard")
@@ -25,15 +28,38 @@ def cmd(args: argparse.Namespace) -> int:
         shim_dir = Path(args.wg_shim).expanduser().absolute()
         plans.append(hooks.plan(shim_dir / hooks.SHIM_NAME, hooks.script(hooks.SHIM_NAME), hooks.SHIM_MARKER))
     _refuse_foreign(plans, args.force)
+    agents = _agent_plans(root, args.agent, args.agent_timeout)  # every configuration read and merged before anything is written
     for p in plans:
         _say(_written(p, hooks.apply(p)))
+    for a in agents:
+        a.apply()
+        _say(_agent_written(a))
     if root is None:
         _say("not inside a git repository: only the wg shim was installed")
     else:
         _note_manifest(args.manifest)
     if args.wg_shim:
         _note_path(Path(args.wg_shim).expanduser().absolute())
-    return 0
+    return ExitCode.OK
+
+
+def _agent_plans(root: Path | None, names: list[str], timeout: float | None) -> list[hookconfig.Planned]:
+    if not names:
+        if timeout is not None:
+            raise SmokeError("--agent-timeout goes with --agent", hint="e.g. smoke install --agent claude --agent-timeout 120")
+        return []
+    if root is None:
+        raise SmokeError("--agent needs a git repository", hint="run 'smoke install --agent ...' in the repository to guard")
+    return [hookconfig.plan(HARNESSES[name], root, timeout) for name in dict.fromkeys(names)]
+
+
+def _agent_written(a: hookconfig.Planned) -> str:
+    where = shown(a.path)
+    if not a.added:
+        line = f"{a.harness.title} hooks already in {where} (left as they are; edit or remove them there to change them)"
+    else:
+        line = f"{a.harness.title} hooks {'written to' if a.old is None else 'added to'} {where}: {', '.join(a.added)}"
+    return line + "".join(f"\nsmoke install: to do: {note}" for note in a.notes)
 
 
 def _hook_plans(root: Path, manifest: str | None) -> list[Plan]:

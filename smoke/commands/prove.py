@@ -12,9 +12,10 @@ from smoke.manifest import Manifest
 from smoke.manifest import Scenario
 from smoke.output import Out
 from smoke.prove import prove
+from smoke.records import ExitCode
 
 
-def cmd(args: argparse.Namespace) -> int:
+def cmd(args: argparse.Namespace) -> ExitCode:
     _check_args(args)
     manifest = manifest_mod.load(args.manifest)
     out = Out(sys.stdout, args.color)
@@ -22,7 +23,7 @@ def cmd(args: argparse.Namespace) -> int:
         return _all_proven(manifest, out)
     proof = prove(manifest, _scenario(manifest, args.name), args.bad, args.good, out)
     out.line(out.paint(f"smoke prove: {proof.message}", "pass" if proof.ok else "error"))
-    return 0 if proof.ok else 1
+    return ExitCode.OK if proof.ok else ExitCode.REFUSED
 
 
 def _check_args(args: argparse.Namespace) -> None:
@@ -51,13 +52,13 @@ def _scenario(manifest: Manifest, name: str) -> Scenario:
     raise SmokeError(f"no scenario named '{name}' in {manifest.display()}", hint=hint)
 
 
-def _all_proven(manifest: Manifest, out: Out) -> int:
+def _all_proven(manifest: Manifest, out: Out) -> ExitCode:
     recorded = [s for s in manifest.scenarios if s.proven_against]
     # `smoke add --unproven` records a proof that already failed; re-running it proves nothing new.
     proven = [s for s in recorded if s.proven is not False]
     if not proven:
         out.line("smoke prove: no scenario records a proof (proven_against); nothing to re-prove")
-        return 0
+        return ExitCode.OK
     lost: list[str] = []
     for sc in proven:
         assert sc.proven_against is not None
@@ -73,12 +74,12 @@ def _all_proven(manifest: Manifest, out: Out) -> int:
     return _summary(out, len(proven), len(recorded) - len(proven), lost)
 
 
-def _summary(out: Out, checked: int, unproven: int, lost: list[str]) -> int:
+def _summary(out: Out, checked: int, unproven: int, lost: list[str]) -> ExitCode:
     skipped = f" ({unproven} recorded as proven = false not re-run)" if unproven else ""
     if not lost:
         out.line(out.paint(f"smoke prove: all {checked} recorded proof(s) still hold{skipped}", "pass"))
-        return 0
+        return ExitCode.OK
     out.line(out.paint(
         f"smoke prove: {len(lost)} of {checked} scenario(s) lost their teeth{skipped}: {', '.join(lost)}", "error"
     ))
-    return 1
+    return ExitCode.REFUSED

@@ -7,7 +7,8 @@ set -uo pipefail
 unset SMOKE_MANIFEST WG_SMOKE_MANIFEST SMOKE_TASK WG_TASK_ID WG_AGENT_ID \
       SMOKE_AGENT_OVERRIDE WG_SMOKE_AGENT_OVERRIDE SMOKE_ALLOW_SHRINK \
       GIT_DIR GIT_WORK_TREE GIT_INDEX_FILE GIT_PREFIX GIT_OBJECT_DIRECTORY \
-      PRE_COMMIT_FROM_REF PRE_COMMIT_TO_REF NO_COLOR FORCE_COLOR
+      PRE_COMMIT_FROM_REF PRE_COMMIT_TO_REF NO_COLOR FORCE_COLOR \
+      CLAUDECODE CODEX_THREAD_ID COPILOT_CLI COPILOT_AGENT_SESSION_ID GEMINI_CLI CURSOR_AGENT
 export GIT_AUTHOR_NAME=smoke GIT_AUTHOR_EMAIL=smoke@example.com
 export GIT_COMMITTER_NAME=smoke GIT_COMMITTER_EMAIL=smoke@example.com
 
@@ -24,3 +25,7 @@ manifest() {
   mkdir -p tests/smoke
   cat > tests/smoke/manifest.toml
 }
+
+# A smoke run inside a scenario is not the CI job's own: under GitHub Actions
+# it must not annotate the job or write to its summary.
+unset GITHUB_ACTIONS GITHUB_STEP_SUMMARY

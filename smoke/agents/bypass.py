@@ -1,0 +1,690 @@
+"""Does a shell command get around the smoke gate? Judged on the words the shell would run.
+
+A command is denied when it would: skip git's hooks (`commit --no-verify`/`-n`,
+`--no-verify` on any command that runs hooks, plumbing that commits without
+them), point git's hooks elsewhere (`core.hooksPath` by `-c`, `git config` or
+git's config variables), skip smoke-gate's pre-commit hooks (`SKIP=`), pass
+`--skip-smoke`, set one of the gate's override or redirect variables, clear
+the variable that says an agent is running, point the gate at another
+manifest, or remove, move, overwrite, relink or disable the git hooks, the
+manifest, the scenarios or the agent hooks themselves.
+
+Words, not text: `git commit -m "why --no-verify is refused"` and `grep -n
+no-verify` pass, because the flag is a message or a pattern there. An option
+built at run time that cannot be resolved counts as a way round.
+
+Messages never name a variable or flag that would let an agent through.
+"""
+from __future__ import annotations
+
+import os
+import posixpath
+
+from smoke.agents import shellwords
+from smoke.agents.harnesses import AGENT_VARS
+from smoke.agents.harnesses import HARNESSES
+from smoke.agents.shellwords import Command
+from smoke.agents.shellwords import Word
+
+# Variables that let the gate through, shrink the suite, point it elsewhere or feed git configuration.
+GATE_VARS = frozenset({
+    "SMOKE_SKIP_SMOKE", "SMOKE_AGENT_OVERRIDE", "WG_SMOKE_AGENT_OVERRIDE", "SMOKE_ALLOW_SHRINK",
+    "SMOKE_MANIFEST", "WG_SMOKE_MANIFEST", "SMOKE_BIN",
+})
+GIT_CONFIG_VARS = ("GIT_CONFIG_PARAMETERS", "GIT_CONFIG_COUNT", "GIT_CONFIG_KEY_", "GIT_CONFIG_VALUE_")
+SMOKE_HOOK_IDS = frozenset({"smoke-gate", "smoke-gate-push", "smoke-check", "smoke-grow-only"})
+# git commands that run hooks a --no-verify would skip.
+HOOK_RUNNERS = frozenset({"commit", "push", "merge", "pull", "rebase", "am", "cherry-pick", "revert"})
+# Options of `git commit` whose value is the next word (or the rest of a short cluster).
+COMMIT_SHORT_VALUES = set("mFcCt")
+COMMIT_SHORT_ATTACHED = set("Su")  # optional value, attached only
+COMMIT_LONG_VALUES = (
+    "--message", "--file", "--author", "--date", "--reuse-message", "--reedit-message", "--fixup",
+    "--squash", "--template", "--cleanup", "--trailer", "--pathspec-from-file", "--reset-author-date",
+)
+GIT_GLOBAL_VALUES = ("-c", "-C", "--git-dir", "--work-tree", "--namespace", "--super-prefix", "--config-env", "--exec-path")
+SHELLS = frozenset({"sh", "bash", "zsh", "dash", "ksh", "mksh", "ash", "busybox"})
+WRAPPERS = frozenset({
+    "command", "builtin", "exec", "nohup", "time", "nice", "timeout", "stdbuf", "xargs", "sudo", "doas",
+    "setsid", "unbuffer", "chronic", "ionice", "flock", "watch", "caffeinate",
+})
+RESERVED = frozenset({"!", "{", "}", "if", "then", "else", "elif", "fi", "do", "done", "while", "until", "case", "esac", "in", "function", "select"})
+# Wrapper options that take the next word as their value.
+WRAPPER_VALUES = {
+    "sudo": {"-u", "-g", "-C", "-D", "-h", "-p", "-r", "-t", "-U"}, "doas": {"-u", "-C"},
+    "nice": {"-n"}, "ionice": {"-c", "-n", "-p"}, "timeout": {"-s", "-k", "--signal", "--kill-after"},
+    "xargs": {"-I", "-L", "-n", "-P", "-s", "-d", "-E", "-a"}, "stdbuf": {"-i", "-o", "-e"},
+    "flock": {"-w", "-E", "-c"}, "watch": {"-n", "-d"}, "exec": {"-a"},
+}
+
+# What the gate reads, relative to the repository's top level.
+PROTECTED = (
+    (".git/hooks", "the git hooks"),
+    (".git/smoke", "smoke-gate's records"),
+    ("tests/smoke", "the smoke manifest and its scenarios"),
+    (".pre-commit-config.yaml", "the pre-commit configuration"),
+    *((h.config, f"the {h.title} hooks") for h in HARNESSES.values()),
+    # Settings that can switch every hook off: Claude Code's disableAllHooks
+    # (code.claude.com/docs/en/hooks), Codex's [features] hooks = false
+    # (developers.openai.com/codex/hooks).
+    (".claude/settings.local.json", "the Claude Code hooks"),
+    (".codex/config.toml", "the OpenAI Codex CLI hooks"),
+)
+# The same settings in the home folder switch the hooks off for every project.
+HOME_PROTECTED = (
+    ("~/.claude/settings.json", "the Claude Code hooks"),
+    ("~/.codex/config.toml", "the OpenAI Codex CLI hooks"),
+    ("~/.codex/hooks.json", "the OpenAI Codex CLI hooks"),
+    ("~/.gemini/settings.json", "the Gemini CLI hooks"),
+    ("~/.cursor/hooks.json", "the Cursor hooks"),
+)
+
+MANIFEST = "tests/smoke/manifest.toml"
+
+_HOOKS_INSTEAD = (
+    "commit or push without skipping hooks; when the smoke gate refuses, fix what the failing scenario "
+    "reports and try again"
+)
+_GATE_INSTEAD = (
+    "run 'smoke gate' and fix what fails; only the person you work for can let a failing gate through"
+)
+
+
+class Denial:
+    """Why a command is refused, and what to do instead."""
+
+    def __init__(self, reason: str, instead: str) -> None:
+        self.reason = reason
+        self.instead = instead
+
+    def message(self) -> str:
+        # The command is not echoed: it may spell out a variable or flag, and no
+        # message shown to an agent names one (the agent knows what it ran).
+        return f"smoke-gate refused this command: {self.reason}.\nInstead: {self.instead}."
+
+
+def check(script: str, *, cwd: str | None = None, root: str | None = None) -> Denial | None:
+    """The first way round the gate that `script` takes, or None when it takes none."""
+    return _Checker(cwd or os.getcwd(), root).script(script, {})
+
+
+class _Checker:
+    def __init__(self, cwd: str, root: str | None) -> None:
+        self.cwd = cwd
+        self.root = root or _toplevel(cwd) or cwd
+        self._protected: list[tuple[str, str]] | None = None
+
+    def protected(self) -> list[tuple[str, str]]:
+        """PROTECTED, plus the folder git runs hooks from when core.hooksPath moves it inside the repository."""
+        if self._protected is None:
+            self._protected = list(PROTECTED)
+            import subprocess
+
+            try:
+                out = subprocess.run(
+                    ["git", "rev-parse", "--git-path", "hooks"], cwd=self.root, capture_output=True, text=True, timeout=10,
+                ).stdout.strip()
+            except (OSError, subprocess.TimeoutExpired):
+                out = ""
+            rel = self._relative(out) if out else None
+            if rel and rel != "." and all(rel != p for p, _ in self._protected):
+                self._protected.append((rel, "the git hooks"))
+        return self._protected
+
+    def script(self, text: str, known: dict[str, str], depth: int = 0) -> Denial | None:
+        if depth > 8:
+            return Denial("it nests shells deeper than smoke-gate follows", "write the command out plainly")
+        try:
+            commands = shellwords.parse(text)
+        except shellwords.ParseError as e:
+            return Denial(f"smoke-gate cannot read it as a shell would ({e})", "write the command out plainly")
+        for command in commands:
+            denial = self.command(command, known, depth)
+            if denial is not None:
+                return denial
+        return None
+
+    # ------------------------------------------------------------ one simple command
+
+    def command(self, c: Command, known: dict[str, str], depth: int) -> Denial | None:
+        for op, target in c.redirects:
+            denial = self.redirect(op, target, known)
+            if denial is not None:
+                return denial
+        for name, value in c.assigns:
+            denial = _assignment(name, value, known)
+            if denial is not None:
+                return denial
+        if not c.words:
+            for name, value in c.assigns:  # a plain assignment: the rest of the line can use it
+                v = value.value(known)
+                if v is None:
+                    known.pop(name, None)
+                else:
+                    known[name] = v
+            return None
+        return self.run(c.words, known, depth)
+
+    def run(self, words: list[Word], known: dict[str, str], depth: int) -> Denial | None:
+        """`words` as a command line: peel wrappers, then judge the command they run."""
+        words = list(words)
+        while words:
+            name = words[0].value(known)
+            if name is None:
+                # A command named at run time (`$(which git) commit -n`): judged as git when it reads like git.
+                second = words[1].value(known) if len(words) > 1 else None
+                if second in HOOK_RUNNERS or second in ("commit-tree", "config"):
+                    return self.git(words[1:], known)
+                return None
+            base = posixpath.basename(name)
+            if base in RESERVED:
+                words = words[1:]
+                continue
+            if base == "env":
+                return self.env(words[1:], known, depth)
+            if base in WRAPPERS:
+                words = _after_options(words[1:], known, WRAPPER_VALUES.get(base, set()), positional=1 if base == "timeout" else 0)
+                continue
+            if base in SHELLS or base.startswith(("python", "pypy")) or base in ("eval", "git", "smoke", "wg", "pre-commit"):
+                return self.program(base, words[1:], known, depth)
+            return self.generic(base, words[1:], known, depth)
+        return None
+
+    def env(self, words: list[Word], known: dict[str, str], depth: int) -> Denial | None:
+        i = 0
+        while i < len(words):
+            w = words[i].value(known)
+            if w is None:
+                return Denial("smoke-gate cannot tell what this 'env' does (an argument built at run time)", "write the command out plainly")
+            if w in ("-i", "--ignore-environment", "-"):
+                return _unset_agent("it empties the environment, clearing the variable that says an agent is running")
+            if w in ("-u", "--unset") or w.startswith(("--unset=", "-u")):
+                if w in ("-u", "--unset"):
+                    i += 1
+                    var = words[i].value(known) if i < len(words) else ""
+                else:
+                    var = w.split("=", 1)[1] if w.startswith("--unset=") else w[2:]
+                if var is None or var in _agent_vars():
+                    return _unset_agent("it clears a variable that says an agent is running")
+                i += 1
+                continue
+            if w in ("-S", "--split-string") or w.startswith("--split-string="):
+                rest = w.split("=", 1)[1] if "=" in w else (words[i + 1].value(known) if i + 1 < len(words) else "")
+                if rest is None:
+                    return Denial("smoke-gate cannot tell what this 'env -S' runs", "write the command out plainly")
+                return self.script(rest, dict(known), depth + 1)
+            if w in ("-C", "--chdir"):
+                i += 2
+                continue
+            if w.startswith("-"):
+                i += 1
+                continue
+            assign = shellwords._assignment(words[i])
+            if assign is not None:
+                denial = _assignment(assign[0], assign[1], known)
+                if denial is not None:
+                    return denial
+                i += 1
+                continue
+            return self.run(words[i:], known, depth)
+        return None
+
+    def program(self, base: str, args: list[Word], known: dict[str, str], depth: int) -> Denial | None:
+        if base == "eval":
+            text = _joined(args, known)
+            if text is None:
+                return Denial("smoke-gate cannot tell what this 'eval' runs (its text is built at run time)", "write the command out plainly")
+            return self.script(text, dict(known), depth + 1)
+        if base in SHELLS:
+            return self.shell(args, known, depth)
+        if base.startswith(("python", "pypy")):
+            values = [a.value(known) for a in args]
+            if len(values) >= 2 and values[0] == "-m" and values[1] == "smoke":
+                return self.smoke(args[2:], known)
+            return None
+        if base == "git":
+            return self.git(args, known)
+        if base == "smoke":
+            return self.smoke(args, known)
+        if base == "wg":
+            return _skip_smoke(args, known)
+        if base == "pre-commit":
+            if args and args[0].value(known) == "uninstall":
+                return Denial("it removes the git hooks that run the smoke gate", _HOOKS_INSTEAD)
+        return None
+
+    def shell(self, args: list[Word], known: dict[str, str], depth: int) -> Denial | None:
+        """sh -c SCRIPT (options may be clustered: -lc, -ec): the script is judged as a line of its own."""
+        i = 0
+        while i < len(args):
+            v = args[i].value(known)
+            if v is None:
+                return Denial("smoke-gate cannot tell what this shell runs (its script is built at run time)", "write the command out plainly")
+            if v in ("-o", "+o", "-O", "+O"):
+                i += 2  # a named option and its name
+                continue
+            if v.startswith("--") and v != "--":
+                i += 1
+                continue
+            if v == "--" or not v.startswith(("-", "+")):
+                return None  # a script file, or standard input: not a line we can see
+            if "c" in v[1:]:
+                script = args[i + 1].value(known) if i + 1 < len(args) else ""
+                if script is None:
+                    return Denial("smoke-gate cannot tell what this shell runs (its script is built at run time)", "write the command out plainly")
+                return self.script(script, dict(known), depth + 1)
+            i += 1
+        return None
+
+    # ------------------------------------------------------------ git
+
+    def git(self, args: list[Word], known: dict[str, str]) -> Denial | None:
+        i = 0
+        while i < len(args):
+            v = args[i].value(known)
+            if v is None:
+                return _unknown("git")
+            if v in ("-c", "--config-env"):
+                value = args[i + 1].value(known) if i + 1 < len(args) else ""
+                denial = _git_config_value(value)
+                if denial is not None:
+                    return denial
+                i += 2
+                continue
+            if v.startswith("--config-env="):
+                denial = _git_config_value(v.split("=", 1)[1])
+                if denial is not None:
+                    return denial
+                i += 1
+                continue
+            if v in GIT_GLOBAL_VALUES:
+                i += 2
+                continue
+            if v.startswith("-"):
+                i += 1
+                continue
+            break
+        if i >= len(args):
+            return None
+        sub = args[i].value(known)
+        rest = args[i + 1 :]
+        if sub == "commit":
+            return _commit(rest, known)
+        if sub == "commit-tree":
+            return Denial("it makes a commit without running git's hooks, where the smoke gate runs", _HOOKS_INSTEAD)
+        if sub in HOOK_RUNNERS:
+            return _no_verify(rest, known)
+        if sub == "config":
+            return _git_config(rest, known)
+        if sub in ("rm", "mv"):
+            return self.paths(sub, rest, known)
+        if sub == "update-index":
+            values = [a.value(known) for a in rest]
+            if any(v in ("--assume-unchanged", "--skip-worktree") for v in values):
+                return self.paths("update-index", rest, known)
+        return None
+
+    # ------------------------------------------------------------ smoke-gate itself
+
+    def smoke(self, args: list[Word], known: dict[str, str]) -> Denial | None:
+        denial = _skip_smoke(args, known)
+        if denial is not None:
+            return denial
+        values = [a.value(known) for a in args]
+        if values and values[0] == "gate":
+            for v in values[1:]:
+                if v is None:
+                    return _unknown("smoke gate")
+                if v == "--":
+                    break
+                if _long_prefix(v.split("=", 1)[0], "--manifest", "--ma"):
+                    return Denial("it points the gate at another manifest than the repository's own", _GATE_INSTEAD)
+        return None
+
+    # ------------------------------------------------------------ files
+
+    def generic(self, base: str, args: list[Word], known: dict[str, str], depth: int) -> Denial | None:
+        if base == "cd":
+            target = args[0].value(known) if args else None
+            if target is not None and not target.startswith("-"):
+                self.cwd = posixpath.normpath(posixpath.join(self.cwd, os.path.expanduser(target)))
+            return None
+        if base in ("rm", "unlink", "rmdir", "shred", "srm", "trash", "trash-put", "truncate", "chattr", "chmod", "chown"):
+            if base == "chmod" and _adds_exec(args, known):
+                return None  # making a hook executable again
+            return self.paths(base, args, known)
+        if base == "mv":
+            operands = _operands(args, known)
+            return self._paths(base, operands[:-1]) or self._paths(base, operands[-1:], ancestors=False)
+        if base in ("ln", "link", "cp", "install", "rsync"):
+            return self._paths(base, _operands(args, known)[-1:], ancestors=False)
+        if base in ("sed", "perl", "ruby") and _in_place(args, known):
+            return self._paths(base, _operands(args, known), ancestors=False)
+        if base == "tee":
+            values = [a.value(known) for a in args]
+            if not any(v in ("-a", "--append") for v in values):
+                return self._paths(base, _operands(args, known), ancestors=False)
+            return None
+        if base == "dd":
+            for a in args:
+                v = a.value(known)
+                if v is not None and v.startswith("of="):
+                    return self._path(base, v[3:], ancestors=False)
+            return None
+        if base == "find":
+            texts = [_text(a, known) for a in args]
+            if any(t in ("-delete", "rm", "mv", "unlink", "shred", "truncate") for t in texts):
+                starts = [t for t in texts if not t.startswith(("-", "(", "!"))][:1] or ["."]
+                named = any(any(k in t for k in ("hook", "manifest", "smoke", ".git", "scenario", ".claude", ".codex", ".gemini", ".cursor", ".github")) for t in texts[1:])
+                return self._path(base, starts[0], ancestors=named)
+            return None
+        if base == "unset":
+            for a in args:
+                v = a.value(known)
+                if v is not None and v in _agent_vars():
+                    return _unset_agent("it clears a variable that says an agent is running")
+            return None
+        if base in ("export", "declare", "typeset", "readonly", "local"):
+            values = [a.value(known) for a in args]
+            if base == "export" and "-n" in values:
+                for v in values:
+                    if v in _agent_vars():
+                        return _unset_agent("it stops passing on a variable that says an agent is running")
+            for a in args:
+                assign = shellwords._assignment(a)
+                if assign is None:
+                    continue
+                denial = _assignment(assign[0], assign[1], known)
+                if denial is not None:
+                    return denial
+                v = assign[1].value(known)
+                if v is not None:
+                    known[assign[0]] = v
+        return None
+
+    def redirect(self, op: str, target: Word, known: dict[str, str]) -> Denial | None:
+        if op in ("<", "<<", "<<-", "<<<", "<&"):
+            return None
+        path = target.value(known)
+        if path is None:
+            path = target.literal()
+        if op == ">&" and (path.isdigit() or path == "-"):
+            return None  # 2>&1: a descriptor, not a file
+        return self._path("a redirection", path, ancestors=False, appending=op in (">>", "&>>"))
+
+    def paths(self, what: str, args: list[Word], known: dict[str, str]) -> Denial | None:
+        return self._paths(what, _operands(args, known))
+
+    def _paths(self, what: str, operands: list[str], *, ancestors: bool = True) -> Denial | None:
+        for p in operands:
+            denial = self._path(what, p, ancestors=ancestors)
+            if denial is not None:
+                return denial
+        return None
+
+    def _path(self, what: str, path: str, *, ancestors: bool = True, appending: bool = False) -> Denial | None:
+        """A denial when `path` (a glob too) is or holds what the gate reads."""
+        rel = self._relative(path)
+        if rel is None:
+            full = posixpath.normpath(posixpath.join(self.cwd, os.path.expanduser(path)))
+            for home, label in HOME_PROTECTED:
+                if full == posixpath.normpath(os.path.expanduser(home)):
+                    return Denial(
+                        f"it would change or remove {label} ({path}), which can switch them off",
+                        "leave the harness's settings as they are; ask the person you work for to change them",
+                    )
+            return None
+        for prot, label in self.protected():
+            hit, above = _touches(rel, prot)
+            if appending and hit and rel == MANIFEST:
+                continue  # adding to the manifest is what grow-only allows
+            if hit and prot == "tests/smoke" and not above and self._new(rel):
+                continue  # a scenario file git does not know yet: being written, not weakened
+            if hit or (above and ancestors):
+                return Denial(
+                    f"it would remove, move, overwrite or disable {label} ({path})",
+                    f"leave {label} as they are: the gate reads them. Change the code under test, "
+                    "and add scenarios with 'smoke add'",
+                )
+        return None
+
+    def _new(self, rel: str) -> bool:
+        """Whether `rel` (no glob) is a file git does not track: new work, such as a script `smoke add` scaffolded."""
+        if any(ch in rel for ch in "*?[") or rel == MANIFEST:
+            return False
+        import subprocess
+
+        try:
+            out = subprocess.run(
+                ["git", "ls-files", "-z", "--", rel], cwd=self.root, capture_output=True, timeout=10,
+            )
+        except (OSError, subprocess.TimeoutExpired):
+            return False
+        return out.returncode == 0 and not out.stdout and not os.path.isdir(posixpath.join(self.root, rel))
+
+    def _relative(self, path: str) -> str | None:
+        """`path` (globs kept) relative to the repository's top level; None when it lies outside."""
+        path = os.path.expanduser(path) if path.startswith("~") else path
+        full = posixpath.normpath(posixpath.join(self.cwd, path or "."))
+        root = posixpath.normpath(self.root)
+        if full == root:
+            return "."
+        if full.startswith(root + "/"):
+            return full[len(root) + 1 :]
+        marker = full.find("/.git/")
+        if marker >= 0 or full.endswith("/.git"):
+            return full[marker + 1 :] if marker >= 0 else ".git"  # another checkout's git directory
+        return None
+
+
+# ---------------------------------------------------------------- pieces
+
+
+def _touches(rel: str, prot: str) -> tuple[bool, bool]:
+    """(whether `rel` is `prot` or inside it, whether it holds it), for a path or a glob."""
+    if not any(ch in rel for ch in "*?["):
+        return rel == prot or rel.startswith(prot + "/"), rel == "." or prot.startswith(rel + "/")
+    import fnmatch
+
+    literal = rel[: min(rel.find(ch) for ch in "*?[" if ch in rel)]
+    folder = literal.rsplit("/", 1)[0] if "/" in literal else ""
+    if folder and (folder == prot or folder.startswith(prot + "/")):
+        return True, False
+    parts = prot.split("/")
+    ancestors = ["/".join(parts[:n]) for n in range(1, len(parts))]
+    if fnmatch.fnmatchcase(prot, rel):
+        return True, False
+    return False, any(fnmatch.fnmatchcase(a, rel) for a in ancestors)
+
+
+def _text(word: Word, known: dict[str, str]) -> str:
+    value = word.value(known)
+    return word.literal() if value is None else value
+
+
+def _operands(args: list[Word], known: dict[str, str]) -> list[str]:
+    """The non-option arguments (everything after `--`), expansions shown as written when unknown."""
+    operands = []
+    after = False
+    for a in args:
+        v = a.value(known)
+        if v is None:
+            v = a.literal()
+        if not after and v == "--":
+            after = True
+        elif after or not v.startswith("-") or v == "-":
+            operands.append(v)
+    return operands
+
+
+def _adds_exec(args: list[Word], known: dict[str, str]) -> bool:
+    modes = [v for v in (a.value(known) for a in args) if v is not None and not v.startswith("-")][:1]
+    return bool(modes) and "+" in modes[0] and all(c in "ugoa+x" for c in modes[0])
+
+
+def _agent_vars() -> tuple[str, ...]:
+    return ("WG_AGENT_ID", *AGENT_VARS)
+
+
+def _assignment(name: str, value: Word, known: dict[str, str]) -> Denial | None:
+    v = value.value(known)
+    if name in GATE_VARS:
+        return Denial("it sets one of the smoke gate's own variables, which agents may not set", _GATE_INSTEAD)
+    if name.startswith(GIT_CONFIG_VARS):
+        return Denial("it hands git configuration through the environment, which could move git's hooks", _HOOKS_INSTEAD)
+    if name in _agent_vars() and not v:
+        return _unset_agent("it clears a variable that says an agent is running")
+    if name == "SKIP":
+        if v is None:
+            return Denial("smoke-gate cannot tell which pre-commit hooks this skips (the list is built at run time)", _HOOKS_INSTEAD)
+        if SMOKE_HOOK_IDS & {s.strip() for s in v.split(",")}:
+            return Denial("it skips smoke-gate's pre-commit hooks", _HOOKS_INSTEAD)
+    return None
+
+
+def _unset_agent(reason: str) -> Denial:
+    return Denial(reason + "; the gate must know an agent is asking", "run the command with the environment you were given")
+
+
+def _unknown(what: str) -> Denial:
+    return Denial(f"smoke-gate cannot tell what this '{what}' does (an argument is built at run time)", "write the command out plainly")
+
+
+def _skip_smoke(args: list[Word], known: dict[str, str]) -> Denial | None:
+    for a in args:
+        v = a.value(known)
+        if v is None:
+            continue
+        if v == "--":
+            break
+        if _long_prefix(v.split("=", 1)[0], "--skip-smoke", "--sk"):
+            return Denial("it bypasses the smoke gate, which agents may not do", _GATE_INSTEAD)
+    return None
+
+
+def _long_prefix(word: str, option: str, shortest: str) -> bool:
+    """Whether `word` is `option` or an abbreviation of it that the parser would accept (at least `shortest`)."""
+    return len(word) >= len(shortest) and option.startswith(word)
+
+
+def _commit(args: list[Word], known: dict[str, str]) -> Denial | None:
+    i = 0
+    while i < len(args):
+        v = args[i].value(known)
+        if v is None:
+            return _unknown("git commit")
+        i += 1
+        if v == "--":
+            break
+        if v.startswith("--"):
+            name = v.split("=", 1)[0]
+            if _long_prefix(name, "--no-verify", "--no-veri"):
+                return Denial("it skips git's hooks, where the smoke gate runs", _HOOKS_INSTEAD)
+            if "=" not in v and any(_long_prefix(name, opt, opt[:5]) for opt in COMMIT_LONG_VALUES):
+                i += 1  # the option's value is the next word, whatever it says
+            continue
+        if v.startswith("-") and len(v) > 1:
+            for j, ch in enumerate(v[1:], start=1):
+                if ch == "n":
+                    return Denial("it skips git's hooks, where the smoke gate runs", _HOOKS_INSTEAD)
+                if ch in COMMIT_SHORT_VALUES:
+                    if j == len(v) - 1:
+                        i += 1  # the value is the next word
+                    break
+                if ch in COMMIT_SHORT_ATTACHED:
+                    break
+    return None
+
+
+def _no_verify(args: list[Word], known: dict[str, str]) -> Denial | None:
+    for a in args:
+        v = a.value(known)
+        if v is None:
+            continue  # a branch or a message built at run time; a flag hidden that way is a limit
+        if v == "--":
+            break
+        if _long_prefix(v.split("=", 1)[0], "--no-verify", "--no-veri"):
+            return Denial("it skips git's hooks, where the smoke gate runs", _HOOKS_INSTEAD)
+    return None
+
+
+def _git_config_value(value: str | None) -> Denial | None:
+    """A `-c key=value`: hooks moved, or an alias that would skip them."""
+    if value is None:
+        return _unknown("git -c")
+    key = value.split("=", 1)[0].lower()
+    if key == "core.hookspath":
+        return Denial("it points git's hooks somewhere else, away from the smoke gate", _HOOKS_INSTEAD)
+    if key.startswith("alias."):
+        return Denial("it defines a git alias on the fly, which smoke-gate cannot see through", "run the git command itself")
+    return None
+
+
+def _git_config(args: list[Word], known: dict[str, str]) -> Denial | None:
+    values = [a.value(known) for a in args]
+    if any(v is None for v in values):
+        return _unknown("git config")
+    plain = [v for v in values if v is not None]
+    reads = {"--get", "--get-all", "--get-regexp", "--list", "-l", "get", "list", "--show-origin", "--name-only"}
+    positional = [v for v in plain if not v.startswith("-") and v not in ("get", "set", "unset", "list")]
+    if any(v in reads for v in plain):
+        return None
+    key = positional[0].lower() if positional else ""
+    writes = len(positional) >= 2 or any(v.startswith(("--unset", "--replace", "--add", "--remove-section", "--rename-section")) for v in plain) or "set" in plain or "unset" in plain
+    if not writes:
+        return None
+    if key == "core.hookspath" or any(v.lower().startswith("core.hookspath") for v in plain):
+        return Denial("it points git's hooks somewhere else, away from the smoke gate", _HOOKS_INSTEAD)
+    if key.startswith("alias.") and any(("no-verify" in v or " -n" in f" {v}" or "hookspath" in v.lower()) for v in positional[1:]):
+        return Denial("it defines a git alias that skips git's hooks", _HOOKS_INSTEAD)
+    return None
+
+
+def _in_place(args: list[Word], known: dict[str, str]) -> bool:
+    for a in args:
+        v = a.value(known)
+        if v is None:
+            continue
+        if v.startswith("--in-place") or (v.startswith("-") and not v.startswith("--") and "i" in v[1:].split("=")[0]):
+            return True
+    return False
+
+
+def _after_options(words: list[Word], known: dict[str, str], valued: set[str], positional: int) -> list[Word]:
+    """The command a wrapper runs: its options (and `positional` leading arguments) skipped."""
+    i = 0
+    while i < len(words):
+        v = words[i].value(known)
+        if v is None:
+            break
+        if v == "--":
+            i += 1
+            break
+        if v.startswith("-") and len(v) > 1:
+            i += 2 if v in valued else 1
+            continue
+        if positional:
+            positional -= 1
+            i += 1
+            continue
+        break
+    return words[i:]
+
+
+def _joined(args: list[Word], known: dict[str, str]) -> str | None:
+    values = [a.value(known) for a in args]
+    if any(v is None for v in values):
+        return None
+    return " ".join(v for v in values if v is not None)
+
+
+def _toplevel(cwd: str) -> str | None:
+    """The repository holding `cwd`, found by its `.git` (no git process: this runs before every command)."""
+    path = os.path.abspath(cwd)
+    while True:
+        if os.path.exists(os.path.join(path, ".git")):
+            return path
+        parent = os.path.dirname(path)
+        if parent == path:
+            return None
+        path = parent

@@ -1,0 +1,284 @@
+"""The stop door: run the gate for the agent's work within the harness's time, and remember repeated refusals.
+
+What is gated is what `smoke gate --task T` gates: the scenarios task T owns
+(T from $SMOKE_TASK, $WG_TASK_ID or the branch) and those guarding the files
+the work changed: uncommitted changes, and commits on HEAD since the merge-base
+with `base_ref` (plus, with a task, commits naming it). The scenarios run in a
+`smoke run` child, so the runner's own guarantees hold (process trees ended,
+secrets masked, results recorded); at the deadline the child is interrupted,
+reports what finished, and what did not finish blocks.
+
+The loop rule: a refusal on the same failure with the same work tree as the
+last one counts again; after `tries` of them the agent may stop, and the
+person is told that nothing passed. Only the stop door loosens: `wg done`,
+commits and pushes run the gate afresh and stay refused.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from smoke import git
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+STATE_FILE = "agent-stops.json"
+REASON_MAX_CHARS = 8000
+BLOCKING = ("fail", "timeout", "error")
+
+
+class Verdict:
+    """The gate's answer for the stop: `broken` is empty when the agent may stop."""
+
+    def __init__(self, broken: list[str], reason: str, fingerprint: str, note: str = "") -> None:
+        self.broken = broken
+        self.reason = reason
+        self.fingerprint = fingerprint
+        self.note = note
+
+
+def gate(root: Path, deadline: float, limit: float) -> Verdict:
+    """Select and run the scenarios guarding the agent's work, answering before `deadline` (time.monotonic()).
+
+    `limit` is the hook's whole time in seconds, for the message.
+    """
+    from smoke import manifest as manifest_mod
+    from smoke.commands import common
+    from smoke.selection import Selector
+    from smoke.selection import select
+
+    # An agent's gate reads the repository's own manifest (SPEC, "What the gate trusts"):
+    # not one a variable points at, here or in the children below.
+    manifest = manifest_mod.load(str(root / manifest_mod.DEFAULT_REL_PATH), cwd=root)
+    task = common.current_task(manifest)
+    scope = f"task '{task}'" if task else "your change"
+    weakened = _grow_only(manifest.root, manifest.settings.base_ref, deadline)
+    if weakened is not None:
+        reason = (
+            f"smoke-gate: you are not done. The smoke gate refuses {scope}: the smoke suite was weakened since "
+            f"the work began.\n{weakened}\nRestore what was removed or loosened; fix the code, never the scenario."
+        )
+        return Verdict(["(grow-only)"], _cap(_scrub(reason)), _fingerprint(root, ["grow-only", weakened]))
+    if task:
+        changes = common.task_changes(manifest, task)
+    else:
+        changes = [*git.uncommitted_files(manifest.root), *git.branch_files(manifest.root, manifest.settings.base_ref)]
+    owners = (task,) if task else ()
+    selected = select(manifest.scenarios, Selector(owners=owners, changes=tuple(changes)))
+    if not selected:
+        return Verdict([], "", "", f"smoke-gate: no scenario guards {scope}; nothing to run")
+    names = [s.scenario.name for s in selected]
+    results, finished, stderr, code = _run(manifest.root, names, deadline)
+    fail_on_skip = manifest.settings.fail_on_skip
+    broken = [r["name"] for r in results if r.get("status") in BLOCKING or (fail_on_skip and r.get("status") == "skip")]
+    unfinished = [n for n in names if n not in {r.get("name") for r in results}]
+    if not finished:
+        unfinished = unfinished or names
+    rerun = f"smoke gate --task {task}" if task else "smoke run " + " ".join(
+        [n for n in names if n in broken or n in unfinished] or names
+    )
+    if code not in (0, 1, 130) and not results:
+        # The run itself could not start (a bad manifest, a failing build): what it said is the reason.
+        tail = "\n".join(stderr.strip().splitlines()[-15:])
+        reason = (
+            f"smoke-gate could not run the scenarios guarding {scope} (exit {code}); nothing passed:\n{tail}\n"
+            f"Fix that, then run `{rerun}` until it passes."
+        )
+        return Verdict(names, _scrub(reason), _fingerprint(root, ["run-failed", tail]))
+    if not broken and not unfinished:
+        return Verdict([], "", "", f"smoke-gate: {len(names)} scenario(s) guarding {scope} passed")
+    lines = [f"smoke-gate: you are not done. The smoke gate refuses {scope}:"]
+    if broken:
+        lines.append(f"{len(broken)} scenario(s) guarding it fail. Fix the code (never the scenario) until they pass.")
+        lines.extend(_blocks(stderr, set(broken)))
+    if unfinished:
+        lines.append(
+            f"{len(unfinished)} scenario(s) did not finish within this hook's {limit:g} s and count as not "
+            f"passed: {', '.join(unfinished)}."
+        )
+    lines.append(f"Run them yourself with `{rerun}` and make it pass before you stop; "
+                 "`wg done`, `git commit` and `git push` refuse while it fails.")
+    reason = _cap(_scrub("\n".join(lines)))
+    fp = _fingerprint(root, sorted(broken) + ["unfinished:"] + sorted(unfinished))
+    return Verdict(sorted(broken) + sorted(unfinished), reason, fp)
+
+
+def _grow_only(root: Path, base_ref: str, deadline: float) -> str | None:
+    """What `smoke check --grow-only` refuses against where the work began (the merge-base, else HEAD); None when nothing."""
+    found = git.merge_base(root, base_ref)
+    base = found[1] if found else ("HEAD" if git.has_head(root) else None)
+    if base is None:
+        return None
+    try:
+        res = subprocess.run(
+            [sys.executable, "-m", "smoke", "check", "--grow-only", "--base", base, "--color", "never"],
+            cwd=root, env=_child_env(), stdin=subprocess.DEVNULL, capture_output=True, text=True, errors="replace",
+            timeout=max(1.0, (deadline - time.monotonic()) / 2),
+        )
+    except subprocess.TimeoutExpired:
+        return "the grow-only check did not finish in time"
+    if res.returncode == 0:
+        return None
+    return (res.stdout + res.stderr).strip() or f"smoke check --grow-only exited {res.returncode}"
+
+
+def _child_env() -> dict[str, str]:
+    """The hook's environment for its `smoke` children, without the variables that point at another manifest."""
+    return {k: v for k, v in os.environ.items() if k not in ("SMOKE_MANIFEST", "WG_SMOKE_MANIFEST")}
+
+
+def _scrub(text: str) -> str:
+    """`text` without any clause naming a variable that lets a gate through: an agent is never shown one."""
+    from smoke.agents.bypass import GATE_VARS
+
+    pattern = r"[^.;()\n]*\b(?:" + "|".join(sorted(GATE_VARS)) + r")\b[^.;()\n]*[.;]?"
+    return re.sub(pattern, "", text)
+
+
+def _run(root: Path, names: list[str], deadline: float) -> tuple[list[dict[str, Any]], bool, str, int]:
+    """`smoke run --json NAMES` in a child: (results, whether it finished, its report, its exit code)."""
+    command = [sys.executable, "-m", "smoke", "run", "--json", "--color", "never", "--", *names]
+    budget = deadline - time.monotonic()
+    grace = min(10.0, max(0.5, budget * 0.25))
+    child = subprocess.Popen(
+        command, cwd=root, env=_child_env(), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True, errors="replace", start_new_session=True, preexec_fn=_term_with_parent,
+    )
+    finished = True
+    try:
+        out, err = child.communicate(timeout=max(0.1, budget - grace))
+    except subprocess.TimeoutExpired:
+        finished = False
+        # TERM: the runner ends every scenario's tree and prints what finished.
+        child.send_signal(signal.SIGTERM)
+        try:
+            out, err = child.communicate(timeout=grace)
+        except subprocess.TimeoutExpired:
+            os.killpg(child.pid, signal.SIGKILL)
+            out, err = child.communicate()
+    except BaseException:
+        # The hook itself is being stopped: the run still ends its scenarios' trees on TERM.
+        child.send_signal(signal.SIGTERM)
+        try:
+            child.communicate(timeout=grace)
+        except subprocess.TimeoutExpired:
+            os.killpg(child.pid, signal.SIGKILL)
+            child.communicate()
+        raise
+    results: list[dict[str, Any]] = []
+    try:
+        doc = json.loads(out) if out.strip() else {}
+        results = [r for r in doc.get("results", []) if isinstance(r, dict)]
+    except ValueError:
+        pass
+    return results, finished and child.returncode in (0, 1), err, child.returncode
+
+
+def _term_with_parent() -> None:
+    """In the child: TERM when the hook dies (a harness that kills its hook by timeout kills only the hook)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG (Linux)
+    except (OSError, AttributeError):
+        pass
+
+
+def _blocks(report: str, names: set[str]) -> list[str]:
+    """The report's block for each broken scenario: status line, manifest line, failed checks, output tails, saved output."""
+    blocks: list[str] = []
+    current: list[str] | None = None
+    for line in report.splitlines():
+        if line and not line.startswith(" "):
+            current = None
+            if any(line.startswith(name + "...") for name in names):
+                current = [line]
+                blocks.append("")
+        elif current is not None:
+            current.append(line)
+        if current is not None:
+            blocks[-1] = "\n".join(current)
+    return blocks
+
+
+def _cap(text: str) -> str:
+    if len(text) <= REASON_MAX_CHARS:
+        return text
+    return text[: REASON_MAX_CHARS - 80] + "\n[... cut; the full report is in the saved output named above]"
+
+
+def _fingerprint(root: Path, what: list[str]) -> str:
+    """What is failing and the whole work tree's state: unchanged means the agent changed nothing since."""
+    h = hashlib.sha256("\0".join(what).encode())
+    try:
+        h.update(subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True).stdout)
+        h.update(subprocess.run(["git", "diff", "HEAD", "--binary"], cwd=root, capture_output=True).stdout)
+        untracked = subprocess.run(
+            ["git", "ls-files", "-z", "--others", "--exclude-standard"], cwd=root, capture_output=True,
+        ).stdout
+        for rel in sorted(p for p in untracked.split(b"\0") if p):
+            h.update(rel)
+            try:
+                h.update(hashlib.sha256((root / rel.decode(errors="replace")).read_bytes()).digest())
+            except OSError:
+                pass
+    except OSError:
+        pass
+    return h.hexdigest()
+
+
+# ---------------------------------------------------------------- the loop rule
+
+
+def refusals(root: Path | None, key: str, fingerprint: str) -> int:
+    """Count this refusal: how many refusals in a row (this one included) had the same failure and work tree."""
+    state, path = _state(root)
+    entry = state.get(key) if isinstance(state.get(key), dict) else None
+    count = int(entry.get("count", 0)) + 1 if entry and entry.get("fingerprint") == fingerprint else 1
+    state[key] = {"fingerprint": fingerprint, "count": count, "time": time.time()}
+    _save(path, state)
+    return count
+
+
+def forget(root: Path | None, key: str) -> None:
+    state, path = _state(root)
+    if key in state:
+        del state[key]
+        _save(path, state)
+
+
+def _state(root: Path | None) -> tuple[dict[str, Any], Path | None]:
+    base = git.private_dir(root) if root is not None else None
+    if base is None:
+        return {}, None
+    path = base / "smoke" / STATE_FILE
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        data = {}
+    if not isinstance(data, dict):
+        data = {}
+    # Old sessions are dropped: a day is longer than any agent's turn.
+    now = time.time()
+    return {k: v for k, v in data.items() if isinstance(v, dict) and now - float(v.get("time", 0)) < 86400}, path
+
+
+def _save(path: Path | None, state: dict[str, Any]) -> None:
+    if path is None:
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}")
+        tmp.write_text(json.dumps(state), encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError:
+        pass  # without a record the stop is refused every time: the harness's own cap still ends the turn

@@ -1,0 +1,84 @@
+"""The small vocabulary every layer shares: how a scenario ended, how a
+command exits, and a problem found in a manifest.
+
+Loading `enum` costs the no-op gate nothing (the console script imports
+`re`, which imports it); defining the two enums costs a few tenths of a
+millisecond (tests/bench/run.py). Both are str/int subclasses, so JSON,
+history files and the shell see exactly the values they saw before.
+"""
+from __future__ import annotations
+
+from enum import IntEnum
+from enum import StrEnum
+
+
+class Status(StrEnum):
+    """How one scenario ended, as JSON, history and JUnit spell it."""
+
+    PASS = "pass"
+    FAIL = "fail"
+    SKIP = "skip"
+    TIMEOUT = "timeout"
+    ERROR = "error"
+    FLAKY = "flaky"  # failed, then passed on a retry
+
+
+class ExitCode(IntEnum):
+    """What `smoke` exits with (README, "Exit codes")."""
+
+    OK = 0
+    REFUSED = 1  # the gate (or check) refused: a scenario broke, the manifest shrank, a bypass was refused
+    USAGE = 2  # a usage or configuration error, or an internal error: never a pass
+    INTERRUPTED = 130  # SIGINT or SIGTERM
+
+
+class Problem:
+    """One error or warning about a manifest, with its place kept apart from its
+    text: code that needs the line, the scenario or the message reads the field
+    instead of parsing the rendered line back. A plain class, not a namedtuple:
+    the gate imports this module on every start, and building a namedtuple costs
+    more than the rest of it."""
+
+    __slots__ = ("path", "line", "message", "scenario", "key", "hint", "column")
+
+    def __init__(
+        self,
+        path: str | None,  # the manifest (or script) as shown; None for a problem with no place
+        line: int | None,
+        message: str,
+        *,
+        scenario: str | int | None = None,  # its name; its number (from 1) when it has none
+        key: str | None = None,  # the scenario's key; without a scenario, a settings key
+        hint: str | None = None,  # how to fix it, shown in parentheses
+        column: int | None = None,
+    ) -> None:
+        self.path = path
+        self.line = line
+        self.message = message
+        self.scenario = scenario
+        self.key = key
+        self.hint = hint
+        self.column = column
+
+    def what(self) -> str:
+        """The problem without its place: `scenario 'x' key 'script': ... (hint)`."""
+        where = ""
+        if self.scenario is not None:
+            label = f"scenario #{self.scenario}" if isinstance(self.scenario, int) else f"scenario '{self.scenario}'"
+            where = f"{label} key '{self.key}': " if self.key else f"{label}: "
+        elif self.key:
+            where = f"settings key '{self.key}': "
+        hint = f" ({self.hint})" if self.hint else ""
+        return f"{where}{self.message}{hint}"
+
+    def __str__(self) -> str:
+        """As `smoke check` prints it: `tests/smoke/manifest.toml:12: scenario 'x' key 'script': ...`."""
+        if self.path is None:
+            return self.what()
+        place = self.path if self.line is None else f"{self.path}:{self.line}"
+        if self.line is not None and self.column is not None:
+            place += f":{self.column}"
+        return f"{place}: {self.what()}"
+
+    def __repr__(self) -> str:
+        return f"Problem({str(self)!r})"
