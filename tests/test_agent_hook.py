@@ -10,7 +10,7 @@ import json
 import time
 
 import pytest
-from conftest import Repo
+from helpers import Repo
 
 MANIFEST = """\
 [[scenario]]
@@ -219,7 +219,7 @@ def test_stop_outside_a_repository_is_refused(tmp_path, home) -> None:  # type: 
     import os
     import subprocess
 
-    from conftest import SMOKE
+    from helpers import SMOKE
 
     lone = tmp_path / "lone"
     lone.mkdir()
@@ -266,7 +266,7 @@ def test_a_hook_killed_by_its_harness_leaves_no_scenario_running(repo: Repo) -> 
     import signal
     import subprocess
 
-    from conftest import SMOKE
+    from helpers import SMOKE
 
     _guarded(repo, MANIFEST.replace('run = "cat src/login.txt"', 'run = "sleep 60; cat src/login.txt"'))
     _break(repo)

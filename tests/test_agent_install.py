@@ -11,7 +11,7 @@ import json
 import subprocess
 
 import pytest
-from conftest import Repo
+from helpers import Repo
 
 from smoke.agents.harnesses import HARNESSES
 from smoke.main import AGENT_HARNESSES

@@ -8,8 +8,8 @@ import shlex
 import subprocess
 from pathlib import Path
 
-from conftest import SMOKE
-from conftest import Repo
+from helpers import SMOKE
+from helpers import Repo
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]

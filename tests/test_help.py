@@ -7,7 +7,7 @@ import re
 import shlex
 import subprocess
 
-from conftest import SMOKE
+from helpers import SMOKE
 
 WIDE = {"COLUMNS": "200", "PATH": "/usr/bin:/bin"}
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import tomllib
 
 import pytest
-from conftest import Repo
+from helpers import Repo
 
 from smoke.record import has_stable_text
 from smoke.record import normalise

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 
-from conftest import Repo
+from helpers import Repo
 
 MANIFEST = """\
 [[scenario]]

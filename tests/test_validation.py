@@ -4,7 +4,7 @@ file, the line, the scenario, the key and what to do, and exit 2, from both
 from __future__ import annotations
 
 import pytest
-from conftest import Repo
+from helpers import Repo
 
 M = "tests/smoke/manifest.toml"
 
