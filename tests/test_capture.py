@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conftest import Repo
+from helpers import Repo
 
 from smoke.capture import Capture
 from smoke.expect import HOLD_LIMIT

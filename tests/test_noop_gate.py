@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import Repo
+from helpers import Repo
 
 MANIFEST = """
 [[scenario]]

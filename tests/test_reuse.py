@@ -8,7 +8,7 @@ import json
 import time
 from pathlib import Path
 
-from conftest import Repo
+from helpers import Repo
 
 COUNTED = 'echo run >> "$COUNT_DIR/$SMOKE_SCENARIO"; echo ok'
 
