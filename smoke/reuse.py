@@ -40,16 +40,17 @@ from smoke.manifest import Manifest
 from smoke.manifest import Scenario
 
 _FORMAT = b"smoke-reuse-1"
-# The variables agent harnesses set in the commands they run, besides settings.agent_env.
-KNOWN_AGENT_VARS = ("WG_AGENT_ID", "CLAUDECODE")
 # What a scenario's verdict does not depend on: left out of its key.
 _NOT_IN_KEY = ("index", "line", "description", "owners", "paths", "tags", "proven_against", "proven")
 _PRUNE_EVERY = 64  # writes between sweeps of stale records
 
 
 def caller_is_agent(manifest: Manifest) -> list[str]:
-    """The agent variables set (non-empty) in our environment: the known ones and settings.agent_env."""
-    names = dict.fromkeys((*KNOWN_AGENT_VARS, *manifest.settings.agent_env))
+    """The agent variables set (non-empty) in our environment: WG_AGENT_ID, those agent
+    harnesses set in the commands they run (CLAUDECODE, ...), and settings.agent_env."""
+    from smoke.agents.harnesses import AGENT_VARS
+
+    names = dict.fromkeys(("WG_AGENT_ID", *AGENT_VARS, *manifest.settings.agent_env))
     return [n for n in names if os.environ.get(n)]
 
 

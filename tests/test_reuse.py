@@ -172,7 +172,7 @@ def test_an_agents_gate_is_not_passed_by_a_reuse_record(repo: Repo, tmp_path: Pa
     for i, rec in enumerate(records):
         for name in ("moody", "steady"):
             (rec.parent / f"{rec.name[:-2]}{i:02d}{name[:1]}").write_text(json.dumps({"name": name, "at": time.time()}))
-    for var in ("WG_AGENT_ID", "CLAUDECODE"):
+    for var in ("WG_AGENT_ID", "CLAUDECODE", "CODEX_THREAD_ID"):
         code, ran, reused, err = c.smoke("gate", "--task", "t", "--stage", "done", env={"MODE": "bad", var: "1"})
         assert code == 1, err
         assert ran == {"moody": 1, "steady": 1} and reused == {"moody": False, "steady": False}
