@@ -278,6 +278,11 @@ def work_tree_status(root: Path) -> list[tuple[str, str]]:
     return [(entry[:2], entry[3:]) for entry in _nul_list(out)]
 
 
+def changed_since(root: Path, ref: str) -> list[str]:
+    """Tracked files the work tree changed since `ref` (staged or not, deletions included)."""
+    return _nul_list(_run(root, "diff", "--name-only", "-z", "--no-renames", ref, "--"))
+
+
 def deleted_since(root: Path, ref: str) -> list[str]:
     """Files at `ref` that the work tree no longer has (deleted, staged or not)."""
     return _nul_list(_run(root, "diff", "--name-only", "-z", "--no-renames", "--diff-filter=D", ref, "--"))

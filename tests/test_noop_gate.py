@@ -3,6 +3,7 @@ import (the budget itself is measured by tests/bench/run.py, not here), and
 that git still answers through the light spawn, errors included."""
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
@@ -52,3 +53,25 @@ def test_git_errors_still_read_as_one_line(repo: Repo) -> None:
     res = repo.smoke("gate", "--task", "t", env={"PATH": "/nonexistent"})
     assert res.returncode == 2
     assert res.stderr.strip().splitlines()[-1] == "smoke gate: error: git is not installed or not on PATH"
+
+
+def _stop(repo: Repo) -> subprocess.CompletedProcess[str]:
+    payload = json.dumps({
+        "session_id": "s", "transcript_path": "/tmp/t.jsonl", "cwd": str(repo.path), "permission_mode": "default",
+        "hook_event_name": "Stop", "stop_hook_active": False,
+    })
+    return repo.smoke("agent-hook", "claude", "Stop", env={"CLAUDECODE": "1", "SMOKE_TASK": "my-task"}, input=payload)
+
+
+def test_the_stop_hook_skips_grow_only_only_when_nothing_it_protects_changed(repo: Repo) -> None:
+    repo.manifest(MANIFEST.replace("scenarios/guarded.sh", "../../tools/guarded.sh"))
+    repo.write("tools/guarded.sh", "echo ok\n")
+    assert repo.commit("manifest").returncode == 0
+    repo.git("checkout", "-q", "-b", "wg/my-task")
+    repo.write("docs/notes.md", "unrelated\n")
+    res = _stop(repo)
+    assert res.returncode == 0 and "block" not in res.stdout, res.stdout + res.stderr
+    # A script outside the manifest's folder, deleted: grow-only still runs, and refuses.
+    (repo.path / "tools/guarded.sh").unlink()
+    res = _stop(repo)
+    assert '"decision": "block"' in res.stdout and "weakened" in res.stdout, res.stdout + res.stderr

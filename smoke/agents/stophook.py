@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import posixpath
 import re
 import signal
 import subprocess
@@ -26,6 +27,7 @@ import time
 from pathlib import Path
 
 from smoke import git
+from smoke.errors import SmokeError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -118,6 +120,8 @@ def _grow_only(root: Path, base_ref: str, deadline: float) -> str | None:
     base = found[1] if found else ("HEAD" if git.has_head(root) else None)
     if base is None:
         return None
+    if _suite_untouched(root, base):
+        return None
     try:
         res = subprocess.run(
             [sys.executable, "-m", "smoke", "check", "--grow-only", "--base", base, "--color", "never"],
@@ -129,6 +133,43 @@ def _grow_only(root: Path, base_ref: str, deadline: float) -> str | None:
     if res.returncode == 0:
         return None
     return (res.stdout + res.stderr).strip() or f"smoke check --grow-only exited {res.returncode}"
+
+
+def _suite_untouched(root: Path, base: str) -> bool:
+    """Whether nothing grow-only protects differs from `base`: then there is nothing to compare.
+
+    A weakening needs a change to the manifest, to a file in its folder (the
+    scenarios) or to a script it names; `git diff <base>` lists every tracked
+    file the work tree changed since (staged or not, deletions included), so
+    one git process spares starting `smoke check` and parsing two manifests.
+    """
+    from smoke import manifest as manifest_mod
+
+    rel = manifest_mod.DEFAULT_REL_PATH
+    folder = posixpath.dirname(rel) + "/"
+    try:
+        changed = git.changed_since(root, base)
+        data = (root / rel).read_bytes()
+    except (SmokeError, OSError):
+        return False
+    if not changed:
+        return True
+    if any(path == rel or path.startswith(folder) for path in changed):
+        return False
+    # Scripts may live outside the manifest's folder: a changed one may be a deleted one.
+    import tomllib
+
+    try:
+        entries = tomllib.loads(data.decode("utf-8")).get("scenario", [])
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError):
+        return False  # `smoke check` says why
+    if not isinstance(entries, list):
+        return False
+    scripts = {
+        posixpath.normpath(posixpath.join(posixpath.dirname(rel), entry["script"]))
+        for entry in entries if isinstance(entry, dict) and isinstance(entry.get("script"), str)
+    }
+    return not scripts.intersection(changed)
 
 
 def _child_env() -> dict[str, str]:

@@ -159,6 +159,18 @@ def bench_doors(tmp: Path) -> None:
     agent = {**ENV, "WG_AGENT_ID": "agent-1"}
     caches = repo / ".git" / "smoke"
 
+    claude = {**ENV, "CLAUDECODE": "1", "SMOKE_TASK": "no-such-task"}
+    stop_input = json.dumps({
+        "session_id": "bench", "transcript_path": "/tmp/bench.jsonl", "cwd": str(repo), "permission_mode": "default",
+        "hook_event_name": "Stop", "stop_hook_active": False, "last_assistant_message": "Done.",
+    })
+
+    def stop() -> str:
+        res = subprocess.run([SMOKE, "agent-hook", "claude", "Stop"], cwd=repo, env=claude, input=stop_input,
+                             capture_output=True, text=True)
+        assert res.returncode == 0 and "block" not in res.stdout, (res.stdout, res.stderr)
+        return res.stdout
+
     def run(args: list[str], env: dict[str, str] = ENV, stdin: str | None = None) -> str:
         if env is agent:
             # An agent's gate trusts nothing an agent could have written in the git
@@ -173,8 +185,9 @@ def bench_doors(tmp: Path) -> None:
         ("pre-commit", lambda: run(["gate", "--stage", "pre-commit"]), "door"),
         ("pre-push", lambda: run(["gate", "--stage", "pre-push"], stdin=push_line), "door"),
         ("done (wg done)", lambda: run(["gate", "--task", "no-such-task", "--stage", "done"]), "door-done"),
-        ("agent stop (done, WG_AGENT_ID set)",
+        ("done with WG_AGENT_ID set, no cache trusted",
          lambda: run(["gate", "--task", "no-such-task", "--stage", "done"], env=agent), "door-done"),
+        ("agent stop (smoke agent-hook claude Stop)", stop, "door-done"),
     ]
     bare = lambda: sh([sys.executable, "-I", "-S", "-c", "pass"], repo)  # noqa: E731
     for label, door, target in doors:
