@@ -14,7 +14,6 @@ from __future__ import annotations
 import marshal
 import os
 import sys
-import zlib
 from pathlib import Path
 
 from smoke import __version__
@@ -29,8 +28,8 @@ TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing
 if TYPE_CHECKING:
     from typing import Any
 
-_FORMAT = 1
-_TUPLE_FIELDS = ("owners", "paths", "requires", "tags", "exclusive")
+_FORMAT = 2
+_TUPLE_FIELDS = ("owners", "paths", "requires", "tags", "exclusive", "inputs")
 
 
 def _file(root: Path) -> Path | None:
@@ -39,15 +38,15 @@ def _file(root: Path) -> Path | None:
 
 
 def _key(path: Path, root: Path, data: bytes) -> list[Any]:
-    # Two independent checksums and the length: an edit that keeps all three is
-    # not an accident. The validator's own file is in it too, so new rules (an
+    # The manifest's exact bytes: comparing them costs less than importing zlib
+    # to checksum them. The validator's own file is in it too, so new rules (an
     # upgrade, or a change in a development checkout) always validate afresh.
     # expect.py too: validation parses JSON paths with it. Stat, not import: a no-op gate never loads it.
     here = os.path.dirname(manifest_mod.__file__)
     rules = [os.stat(os.path.join(here, name)) for name in ("manifest.py", "expect.py")]
     return [
         _FORMAT, __version__, *[(st.st_mtime_ns, st.st_size) for st in rules],
-        str(path), str(root), len(data), zlib.crc32(data), zlib.adler32(data),
+        str(path), str(root), data,
     ]
 
 
@@ -113,15 +112,14 @@ def _scenario(raw: dict[str, Any]) -> Scenario:
 def _scripts_still_fine(manifest: Manifest) -> bool:
     """Re-check what the manifest names outside itself: every script must stay
     inside the repository; missing ones become deferred errors as on a full load."""
-    root = manifest.root.resolve()
+    places = manifest_mod.ScriptPlaces(manifest.dir, manifest.root)
     for sc in manifest.scenarios:
         if sc.script is None:
             continue
         try:
-            full = (manifest.dir / sc.script).resolve()
-            if not full.is_relative_to(root):
+            full, inside, exists = places.find(sc.script)
+            if not inside:
                 return False  # a full validation will say why
-            exists = full.is_file()
         except (OSError, RuntimeError, ValueError):
             return False
         if not exists:

@@ -15,6 +15,9 @@ from typing import Any
 
 _MISSING = object()
 _WILDCARD = "[..]"
+# The most of one stream held in memory to judge it whole (see smoke/capture.py).
+HOLD_LIMIT = 16 * 1024 * 1024
+_WHOLE_STREAM = ("stdout_equals", "lines_in_order", "json")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -25,10 +28,20 @@ class Failure:
 
 
 @dataclasses.dataclass(frozen=True)
+class Scan:
+    """A stream too large to hold: its size, and where each contains/not_contains text first occurs."""
+
+    size: int
+    found: dict[str, tuple[int, str] | None]  # text -> (line number, that line), None when nowhere
+
+
+@dataclasses.dataclass(frozen=True)
 class Output:
     stdout: str
     stderr: str
     exit_code: int
+    # Streams past HOLD_LIMIT: their text above is "", and these answer instead.
+    scans: Mapping[str, Scan] = dataclasses.field(default_factory=dict)
 
 
 class JsonPathError(ValueError):
@@ -70,6 +83,10 @@ def check(expect: Mapping[str, Any], out: Output, read_file: Callable[[str], byt
         failures.append(Failure("exit_code", f"exit {out.exit_code}", f"expected exit code {want}, got {out.exit_code}"))
     for stream in ("stdout", "stderr"):
         text = getattr(out, stream)
+        scan = out.scans.get(stream)
+        if scan is not None:
+            failures.extend(_scanned(expect, stream, scan))
+            continue
         for needle in expect.get(f"{stream}_contains", ()):
             if needle not in text:
                 failures.append(Failure(
@@ -90,18 +107,49 @@ def check(expect: Mapping[str, Any], out: Output, read_file: Callable[[str], byt
                     f"{stream}_matches", f"{stream} does not match /{_short(pattern)}/",
                     f"no match for regex /{pattern}/ in {stream}",
                 ))
-    if "stdout_equals" in expect:
+    if "stdout" in out.scans:
+        pass  # judged above, as far as a stream of that size can be
+    elif "stdout_equals" in expect:
         diff = equals_diff(expect["stdout_equals"], out.stdout)
         if diff:
             failures.append(Failure("stdout_equals", "stdout differs from stdout_equals", diff))
-    if "lines_in_order" in expect:
+    if "lines_in_order" in expect and "stdout" not in out.scans:
         f = _lines_in_order(expect["lines_in_order"], out.stdout)
         if f:
             failures.append(f)
-    if "json" in expect:
+    if "json" in expect and "stdout" not in out.scans:
         failures.extend(_json_checks(expect["json"], out.stdout))
     for fc in expect.get("files", ()):
         failures.extend(_file_check(fc, read_file))
+    return failures
+
+
+def _scanned(expect: Mapping[str, Any], stream: str, scan: Scan) -> list[Failure]:
+    """The checks on a stream too large to hold: contains and not_contains from the scan; the rest cannot be judged."""
+    failures = []
+    for needle in expect.get(f"{stream}_contains", ()):
+        if scan.found.get(needle) is None:
+            failures.append(Failure(
+                f"{stream}_contains", f"{stream} lacks {_short(needle)!r}",
+                f"expected {stream} to contain: {visible(needle)}",
+            ))
+    for needle in expect.get(f"{stream}_not_contains", ()):
+        hit = scan.found.get(needle)
+        if hit is not None:
+            n, line = hit
+            failures.append(Failure(
+                f"{stream}_not_contains", f"{stream} has {_short(needle)!r} (line {n})",
+                f"{stream} must not contain {visible(needle)!r}, but line {n} does:\n  {n}| {visible(line)}",
+            ))
+    whole = [f"{stream}_matches"] + (list(_WHOLE_STREAM) if stream == "stdout" else [])
+    for key in whole:
+        if key in expect:
+            failures.append(Failure(
+                key, f"{stream} too large to judge with {key} ({scan.size} bytes)",
+                f"{stream} printed {scan.size} bytes; {key} needs the whole stream in memory, and smoke holds at most"
+                f" {HOLD_LIMIT} bytes ({HOLD_LIMIT // (1024 * 1024)} MiB) of it. Print less, or check with"
+                f" {stream}_contains / {stream}_not_contains, which work on output of any size.",
+            ))
     return failures
 
 

@@ -3,9 +3,11 @@
 Plumbing queries (changed files, merge-bases, a commit's files, a file's
 content at a commit or in the index) run `git` directly: importing GitPython
 alone costs ~90 ms, more than a no-op gate is allowed to take. Listing a
-folder at a ref uses GitPython, imported only there. Temporary
-worktrees also run `git` directly: subprocess.run kills the child when Ctrl-C
-interrupts it, so cleanup never races a half-finished `worktree add`.
+folder at a ref uses GitPython, imported only there. `git` is started with
+os.posix_spawn rather than the subprocess module, whose import alone costs a
+no-op gate more than the git it runs. Temporary worktrees also run `git`
+directly: the child is killed when Ctrl-C interrupts it, so cleanup never
+races a half-finished `worktree add`.
 """
 from __future__ import annotations
 
@@ -15,7 +17,6 @@ import os
 import posixpath
 import re
 import stat
-import subprocess
 from pathlib import Path
 
 from smoke.errors import SmokeError
@@ -100,23 +101,89 @@ def private_dir(root: Path) -> Path | None:
 def _run(
     root: Path, *args: str, check: bool = True, stdin: str | None = None, env: dict[str, str] | None = None,
 ) -> str:
+    data = stdin.encode("utf-8", "surrogateescape") if stdin is not None else None
+    code, out, err = _spawn(root, list(args), env, data)
+    if check and code != 0:
+        lines = _text(err).strip().splitlines()
+        raise SmokeError(f"git {' '.join(args[:3])} failed: {lines[-1] if lines else code}")
+    return _text(out)
+
+
+def _text(data: bytes) -> str:
+    # As subprocess's text mode: UTF-8 (undecodable bytes kept), universal newlines.
+    return data.decode("utf-8", "surrogateescape").replace("\r\n", "\n").replace("\r", "\n")
+
+
+_PIPE_SAFE = 32 * 1024  # input written whole before reading; more than a pipe holds could deadlock
+
+
+def _spawn(root: Path, args: list[str], env: dict[str, str] | None, data: bytes | None) -> tuple[int, bytes, bytes]:
+    """Run `git -C root args...`: (exit code, stdout, stderr). Interrupted, the child is killed and reaped."""
+    if data is not None and len(data) > _PIPE_SAFE:
+        import subprocess
+
+        try:
+            proc = subprocess.run(["git", *args], cwd=root, env=env, input=data, capture_output=True)
+        except FileNotFoundError:
+            raise SmokeError("git is not installed or not on PATH") from None
+        return proc.returncode, proc.stdout, proc.stderr
+    import select
+
+    out_r, out_w = os.pipe()  # not inheritable: the child keeps only what is dup'ed onto 0, 1 and 2
+    err_r, err_w = os.pipe()
+    in_r, in_w = os.pipe() if data is not None else (-1, -1)
+    actions: list[tuple[object, ...]] = [(os.POSIX_SPAWN_DUP2, out_w, 1), (os.POSIX_SPAWN_DUP2, err_w, 2)]
+    if data is not None:
+        actions.append((os.POSIX_SPAWN_DUP2, in_r, 0))
+    else:
+        actions.append((os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0))
     try:
-        proc = subprocess.run(
-            ["git", *args],
-            cwd=root,
-            env=env,
-            input=stdin,
-            capture_output=True,
-            text=True,
-            encoding="utf-8",
-            errors="surrogateescape",
+        pid = os.posix_spawnp(
+            "git", ["git", "-C", str(root), *args], os.environ if env is None else env, file_actions=actions
         )
     except FileNotFoundError:
+        for fd in (out_r, err_r, in_w):
+            if fd >= 0:
+                os.close(fd)
         raise SmokeError("git is not installed or not on PATH") from None
-    if check and proc.returncode != 0:
-        err = proc.stderr.strip().splitlines()
-        raise SmokeError(f"git {' '.join(args[:3])} failed: {err[-1] if err else proc.returncode}")
-    return proc.stdout
+    finally:
+        for fd in (out_w, err_w, in_r):
+            if fd >= 0:
+                os.close(fd)
+    reaped = False
+    try:
+        if data is not None:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(in_w, view) :]
+            os.close(in_w)
+            in_w = -1
+        chunks: dict[int, list[bytes]] = {out_r: [], err_r: []}
+        poller = select.poll()
+        for fd in chunks:
+            poller.register(fd, select.POLLIN)
+        open_fds = set(chunks)
+        while open_fds:
+            for fd, _ in poller.poll():
+                chunk = os.read(fd, 1 << 16)
+                if chunk:
+                    chunks[fd].append(chunk)
+                else:
+                    poller.unregister(fd)
+                    open_fds.discard(fd)
+        _, status = os.waitpid(pid, 0)
+        reaped = True
+        return os.waitstatus_to_exitcode(status), b"".join(chunks[out_r]), b"".join(chunks[err_r])
+    finally:
+        if not reaped:
+            try:
+                os.kill(pid, 9)
+                os.waitpid(pid, 0)
+            except OSError:
+                pass
+        for fd in (out_r, err_r, in_w):
+            if fd >= 0:
+                os.close(fd)
 
 
 def run(root: Path, *args: str, check: bool = True) -> str:
@@ -187,12 +254,10 @@ def staged_files(root: Path) -> list[Change]:
     return [Change(p, "staged") for p in _nul_list(_run(root, *args))]
 
 
-def uncommitted_files(root: Path) -> list[Change]:
-    """Staged, unstaged and untracked files (untracked ones respecting .gitignore)."""
-    out = _run(root, "status", "--porcelain=v1", "-z", "--untracked-files=all", "--no-renames")
+def uncommitted_files(root: Path, status: list[tuple[str, str]] | None = None) -> list[Change]:
+    """Staged, unstaged and untracked files (untracked ones respecting .gitignore); `status` if already asked."""
     changes = []
-    for entry in _nul_list(out):
-        code, path = entry[:2], entry[3:]
+    for code, path in full_status(root) if status is None else status:
         if code == "??":
             origin = "untracked"
         elif code[0] not in (" ", "?"):
@@ -205,6 +270,12 @@ def uncommitted_files(root: Path) -> list[Change]:
 
 
 
+def full_status(root: Path) -> list[tuple[str, str]]:
+    """`git status` as (XY code, path), every untracked file listed (not only their folders)."""
+    out = _run(root, "status", "--porcelain=v1", "-z", "--untracked-files=all", "--no-renames")
+    return [(entry[:2], entry[3:]) for entry in _nul_list(out)]
+
+
 def work_tree_status(root: Path) -> list[tuple[str, str]]:
     """`git status` as (XY code, path): staged, unstaged, and untracked files that .gitignore does not hide.
 
@@ -213,6 +284,11 @@ def work_tree_status(root: Path) -> list[tuple[str, str]]:
     """
     out = _run(root, "status", "--porcelain=v1", "-z", "--untracked-files=normal", "--no-renames")
     return [(entry[:2], entry[3:]) for entry in _nul_list(out)]
+
+
+def changed_since(root: Path, ref: str) -> list[str]:
+    """Tracked files the work tree changed since `ref` (staged or not, deletions included)."""
+    return _nul_list(_run(root, "diff", "--name-only", "-z", "--no-renames", ref, "--"))
 
 
 def deleted_since(root: Path, ref: str) -> list[str]:
@@ -247,20 +323,32 @@ def staged_blob(root: Path, path: str) -> bytes | None:
 def pushed_refs(root: Path, text: str) -> list[PushedRef]:
     """git's pre-push lines (`<local ref> <local sha> <remote ref> <remote sha>`):
     deletions and tags of non-commits are left out, as they push no code."""
+    lines = [parts for line in text.splitlines() for parts in [line.rsplit(maxsplit=3)] if len(parts) == 4]
+    lines = [parts for parts in lines if parts[1] != NULL_SHA]
+    found = commits(root, [sha for parts in lines for sha in (parts[1], parts[3]) if sha != NULL_SHA])
     refs: list[PushedRef] = []
-    for line in text.splitlines():
-        parts = line.rsplit(maxsplit=3)
-        if len(parts) != 4:
-            continue
-        local_ref, local_sha, remote_ref, remote_sha = parts
-        if local_sha == NULL_SHA:
-            continue
-        tip = rev_parse(root, local_sha)
+    for local_ref, local_sha, remote_ref, remote_sha in lines:
+        tip = found.get(local_sha)
         if tip is None:
             continue
-        known = remote_sha != NULL_SHA and rev_parse(root, remote_sha) is not None
+        known = remote_sha != NULL_SHA and found.get(remote_sha) is not None
         refs.append(PushedRef(local_ref, tip, remote_ref, remote_sha, known))
     return refs
+
+
+def commits(root: Path, names: list[str]) -> dict[str, str | None]:
+    """The commit each of `names` is (None when it is none), asked of one git process, as rev_parse would answer."""
+    names = [n for n in dict.fromkeys(names) if n and "\n" not in n]
+    if not names:
+        return {}
+    out = _run(root, "cat-file", "--batch-check=%(objectname) %(objecttype)",
+               stdin="".join(f"{n}^{{commit}}\n" for n in names), check=False)
+    answers = out.splitlines()
+    found: dict[str, str | None] = {}
+    for i, name in enumerate(names):
+        parts = answers[i].split() if i < len(answers) else []
+        found[name] = parts[0] if len(parts) == 2 and parts[1] == "commit" else None
+    return found
 
 
 def range_files(root: Path, base: str, tip: str) -> list[Change]:
@@ -320,16 +408,16 @@ def merge_base(root: Path, base_ref: str) -> tuple[str, str] | None:
     never "nothing changed": a typo must not make every task look untouched.
     """
     candidates = base_candidates(base_ref)
-    resolved = [ref for ref in candidates if rev_parse(root, ref) is not None]
-    if not resolved:
+    for ref in candidates:
+        # A ref that does not exist (or is no commit) fails here as it would in rev-parse: one process, not two.
+        out = _run(root, "merge-base", "HEAD", f"{ref}^{{commit}}", check=False).strip()
+        if out:
+            return ref, out
+    if not any(rev_parse(root, ref) is not None for ref in candidates):
         raise SmokeError(
             f"settings.base_ref '{base_ref}' does not name a commit here (looked for {', '.join(candidates)})",
             hint="set base_ref under [settings] to the branch tasks start from, or fetch it",
         )
-    for ref in resolved:
-        out = _run(root, "merge-base", "HEAD", ref, check=False).strip()
-        if out:
-            return ref, out
     return None
 
 
@@ -344,7 +432,7 @@ def base_candidates(base_ref: str) -> list[str]:
 
 def branch_files(root: Path, base_ref: str) -> list[Change]:
     """Files changed by commits on HEAD since its merge-base with base_ref."""
-    if not has_head(root):
+    if head_sha(root) is None:
         return []
     found = merge_base(root, base_ref)
     if found is None:
@@ -360,7 +448,7 @@ def task_commit_files(root: Path, task: str, limit: int = TASK_LOG_LIMIT) -> lis
     A merge naming the task (e.g. "Merge branch 'wg/fix-login'") counts with
     everything it brought in: its diff against the first parent.
     """
-    if not has_head(root):
+    if head_sha(root) is None:
         return []
     args = [
         "log", "-F", f"--grep={task}", "--no-renames", "--name-only", "-z",
@@ -406,8 +494,66 @@ def content_digest(root: Path) -> str:
     return h.hexdigest()
 
 
+def tree_digest(root: Path) -> str:
+    """A digest of the work tree's content alone: every tracked and untracked
+    (not ignored) file as git would store it now, whether staged or not.
+
+    Unlike content_digest, staging or committing what is already there leaves
+    it unchanged, so a pass before `git add` still holds at `git commit`.
+    Files git reports unchanged are taken from the index; the rest are hashed.
+    """
+    import hashlib
+
+    entries: dict[str, str] = {}
+    for line in _nul_list(_run(root, "ls-files", "--stage", "-z")):
+        meta, _, path = line.partition("\t")
+        mode, sha, _stage = meta.split(" ")
+        entries[path] = f"{mode} {sha}"
+    out = _run(root, "status", "--porcelain=v1", "-z", "--untracked-files=all", "--no-renames")
+    for path in {entry[3:] for entry in _nul_list(out)}:
+        state = _blob_state(root / path)
+        if state is None:
+            entries.pop(path, None)
+        else:
+            entries[path] = state
+    h = hashlib.sha256()
+    for path in sorted(entries):
+        h.update(path.encode("utf-8", "surrogateescape") + b"\0" + entries[path].encode() + b"\0")
+    return h.hexdigest()
+
+
+def _blob_state(path: Path) -> str | None:
+    """`<mode> <blob sha>` of a work-tree file as `git add` would record it; None when it is gone."""
+    import hashlib
+
+    try:
+        st = path.lstat()
+    except OSError:
+        return None
+    if stat.S_ISLNK(st.st_mode):
+        mode, data = "120000", os.fsencode(os.readlink(path))
+    elif stat.S_ISDIR(st.st_mode):
+        return "160000 dir"  # a submodule or nested repository: its own content is out of reach here
+    else:
+        mode = "100755" if st.st_mode & 0o111 else "100644"
+        h = hashlib.sha1(b"blob %d\0" % st.st_size)  # read in chunks: a large file costs no memory
+        try:
+            with open(path, "rb") as f:
+                for chunk in iter(lambda: f.read(1 << 20), b""):
+                    h.update(chunk)
+        except OSError as e:
+            return f"{mode} unreadable {e.errno}"
+        return f"{mode} {h.hexdigest()}"
+    return f"{mode} {hashlib.sha1(b'blob %d%c' % (len(data), 0) + data).hexdigest()}"
+
+
+def tree_files(root: Path) -> list[str]:
+    """Every file git sees in the work tree: tracked (deleted ones included) and untracked, not ignored."""
+    return sorted(set(_nul_list(_run(root, "ls-files", "-z", "--cached", "--others", "--exclude-standard"))))
+
+
 def file_state(path: Path) -> bytes:
-    """What a build could see of one file: its kind, executable bit and content."""
+    """What a build or a scenario could see of one file: its kind, executable bit and content."""
     return _file_state(path)
 
 
@@ -468,11 +614,8 @@ def blob_at(root: Path, ref: str, path: str) -> bytes | None:
 
 def _cat_blob(root: Path, name: str) -> bytes | None:
     """The blob git names `name` (`<ref>:<path>`, `:0:<path>`), as bytes; None when it is not a blob."""
-    try:
-        proc = subprocess.run(["git", "cat-file", "blob", name], cwd=root, capture_output=True)
-    except FileNotFoundError:
-        raise SmokeError("git is not installed or not on PATH") from None
-    return proc.stdout if proc.returncode == 0 else None
+    code, out, _ = _spawn(root, ["cat-file", "blob", name], None, None)
+    return out if code == 0 else None
 
 
 

@@ -36,6 +36,8 @@ def append(manifest: Manifest, results: Sequence[Result], task: str | None) -> N
         json.dumps({
             "time": now, "name": r.name, "status": r.status, "duration_s": round(r.duration_s, 3),
             "commit": head, "task": task,
+            # A reused pass did not run: --shard's balance must not learn its duration.
+            **({"reused": True} if r.reused else {}),
         }) + "\n"
         for r in results
     )
@@ -78,5 +80,5 @@ def durations(manifest: Manifest) -> dict[str, float]:
     return {
         name: float(rec["duration_s"])
         for name, rec in last(manifest).items()
-        if isinstance(rec.get("duration_s"), (int, float)) and rec.get("status") != "skip"
+        if isinstance(rec.get("duration_s"), (int, float)) and rec.get("status") != "skip" and not rec.get("reused")
     }

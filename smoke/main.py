@@ -73,6 +73,7 @@ def _running(p: argparse.ArgumentParser) -> None:
     p.add_argument("--junit", metavar="PATH", help="also write a JUnit XML report")
     p.add_argument("--fail-on-skip", action="store_true", help="a skipped scenario blocks")
     p.add_argument("--keep-scratch", action="store_true", help="keep each scenario's $SMOKE_SCRATCH and print its path")
+    p.add_argument("--no-reuse", action="store_true", help="run every selected scenario, even those that passed on the same inputs")
 
 
 def _positive_int(text: str) -> int:

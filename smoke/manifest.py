@@ -29,7 +29,7 @@ SKIP_EXIT = 77
 SCENARIO_KEYS = (
     "name", "script", "run", "owners", "paths", "description",
     "timeout_seconds", "requires", "tags", "env", "retries", "exclusive",
-    "proven_against", "proven", "expect",
+    "proven_against", "proven", "expect", "inputs", "reuse",
 )
 STREAM_LIST_KEYS = (
     "stdout_contains", "stdout_not_contains", "stdout_matches",
@@ -46,10 +46,12 @@ FILE_CHECK_KEYS = ("path", "exists", "contains", "not_contains", "matches")
 SETTINGS_KEYS = (
     "jobs", "default_timeout_seconds", "fail_on_skip", "base_ref", "agent_env",
     "build", "build_timeout_seconds", "task_branch_pattern", "secret_env_patterns",
-    "kill_grace_seconds", "unguarded",
+    "kill_grace_seconds", "unguarded", "reuse_seconds", "keep_output_bytes",
 )
 DEFAULT_SECRET_PATTERNS = ("TOKEN", "SECRET", "PASSWORD", "KEY", "CREDENTIAL")
 DEFAULT_TASK_BRANCH_PATTERN = r"^(?:wg|task|tasks)/(?P<task>[^/]+)$"
+DEFAULT_REUSE_SECONDS = 1800
+DEFAULT_KEEP_OUTPUT_BYTES = 8 * 1024 * 1024  # per stream, on disk
 REQUIRE_URL_RE = re.compile(r"^[a-z][a-z0-9+.-]*://\[?[^/\s:\]]+\]?(:\d+)?(/\S*)?$", re.I)
 REQUIRE_HOSTPORT_RE = re.compile(r"^\[?[A-Za-z0-9_.:-]+\]?:\d{1,5}$")
 REQUIRE_CMD_RE = re.compile(r"^cmd:\S+$")
@@ -74,6 +76,8 @@ if TYPE_CHECKING:
         secret_env_patterns: tuple[str, ...] = DEFAULT_SECRET_PATTERNS
         kill_grace_seconds: float = 2.0
         unguarded: str = "warn"
+        reuse_seconds: float = DEFAULT_REUSE_SECONDS
+        keep_output_bytes: int = DEFAULT_KEEP_OUTPUT_BYTES
 
     class Scenario(NamedTuple):
         name: str
@@ -93,6 +97,8 @@ if TYPE_CHECKING:
         proven_against: str | None = None
         proven: bool | None = None
         expect: dict[str, Any] = {}
+        inputs: tuple[str, ...] = ()
+        reuse: bool = True
 
         @property
         def has_positive_assertion(self) -> bool: ...
@@ -100,16 +106,16 @@ else:
     Settings = collections.namedtuple(
         "Settings",
         "jobs default_timeout_seconds fail_on_skip base_ref agent_env build build_timeout_seconds"
-        " task_branch_pattern secret_env_patterns kill_grace_seconds unguarded",
+        " task_branch_pattern secret_env_patterns kill_grace_seconds unguarded reuse_seconds keep_output_bytes",
         defaults=(8, 180, False, "main", DEFAULT_AGENT_ENV, None, 1800, DEFAULT_TASK_BRANCH_PATTERN,
-                  DEFAULT_SECRET_PATTERNS, 2.0, "warn"),
+                  DEFAULT_SECRET_PATTERNS, 2.0, "warn", DEFAULT_REUSE_SECONDS, DEFAULT_KEEP_OUTPUT_BYTES),
     )
 
     class Scenario(collections.namedtuple(
         "Scenario",
         "name index line script run owners paths description timeout_seconds requires tags env"
-        " retries exclusive proven_against proven expect",
-        defaults=(None, None, (), (), "", None, (), (), (), 0, (), None, None, {}),  # expect: never mutated
+        " retries exclusive proven_against proven expect inputs reuse",
+        defaults=(None, None, (), (), "", None, (), (), (), 0, (), None, None, {}, (), True),  # expect: never mutated
     )):
         __slots__ = ()
 
@@ -375,6 +381,51 @@ class LineMap:
         return self.scenario(index)
 
 
+# ---------------------------------------------------------------- scripts
+
+
+class ScriptPlaces:
+    """Where scripts named relative to the manifest's folder really are, as Path.resolve() says,
+    with each folder resolved once: hundreds of scripts in one folder cost one lookup each."""
+
+    def __init__(self, folder: Path, root: Path) -> None:
+        self.folder = str(folder)
+        self.root = os.path.realpath(root)
+        self._dirs: dict[str, str] = {}
+
+    def find(self, script: str) -> tuple[str, bool, bool]:
+        """(where it is, whether that is inside the repository, whether it is a file there).
+
+        Raises OSError or RuntimeError when the path cannot be resolved (a symlink loop, a name too long).
+        """
+        import stat
+
+        parent, name = os.path.split(os.path.join(self.folder, script))
+        if name in ("", ".", "..") or "\0" in script:
+            return self._slow(script)
+        real = self._dirs.get(parent)
+        if real is None:
+            real = self._dirs[parent] = os.path.realpath(parent, strict=False)
+        full = os.path.join(real, name)
+        try:
+            st = os.lstat(full)
+        except FileNotFoundError:
+            exists = False
+        except NotADirectoryError:
+            exists = False
+        else:
+            if stat.S_ISLNK(st.st_mode):
+                return self._slow(script)  # where a link points is for resolve() to say
+            exists = stat.S_ISREG(st.st_mode)
+        inside = full == self.root or full.startswith(self.root.rstrip("/") + "/")
+        return full, inside, inside and exists
+
+    def _slow(self, script: str) -> tuple[str, bool, bool]:
+        full = (Path(self.folder) / script).resolve()
+        inside = full.is_relative_to(self.root)
+        return str(full), inside, inside and full.is_file()
+
+
 # ---------------------------------------------------------------- validation
 
 
@@ -454,6 +505,7 @@ class _Validator:
         self.errors: list[Problem] = []
         self.warnings: list[str] = []
         self.deferred: dict[str, Problem] = {}
+        self.places = ScriptPlaces(path.parent, root)
 
     # -- reporting helpers
     def _err(self, line: int, msg: str, *, setting: str | None = None) -> None:
@@ -548,7 +600,7 @@ class _Validator:
                     self._sc_err(i, label, key, "contains a NUL character (\\u0000); remove it")
                 else:
                     fields[key] = raw[key]
-        for key in ("owners", "paths", "requires", "tags", "exclusive"):
+        for key in ("owners", "paths", "requires", "tags", "exclusive", "inputs"):
             if key in raw:
                 value = raw[key]
                 if isinstance(value, str):
@@ -557,11 +609,12 @@ class _Validator:
                     self._sc_err(i, label, key, "must be an array of strings")
                 else:
                     fields[key] = tuple(value)
-        if "proven" in raw:
-            if not isinstance(raw["proven"], bool):
-                self._sc_err(i, label, "proven", "must be true or false")
-            else:
-                fields["proven"] = raw["proven"]
+        for key in ("proven", "reuse"):
+            if key in raw:
+                if not isinstance(raw[key], bool):
+                    self._sc_err(i, label, key, "must be true or false")
+                else:
+                    fields[key] = raw[key]
         if "timeout_seconds" in raw:
             t = raw["timeout_seconds"]
             if isinstance(t, bool) or not isinstance(t, (int, float)):
@@ -600,10 +653,13 @@ class _Validator:
                 port = requirement_port(req)
                 if port is not None and not 1 <= port <= 65535:
                     self._sc_err(i, label, "requires", f"{req!r}: port {port} does not exist; ports run from 1 to 65535")
-        for pat in fields.get("paths", ()):
-            problem = glob_problem(pat)
-            if problem:
-                self._sc_err(i, label, "paths", f"{pat!r}: {problem}")
+        for key in ("paths", "inputs"):
+            for pat in fields.get(key, ()):
+                problem = glob_problem(pat)
+                if problem:
+                    self._sc_err(i, label, key, f"{pat!r}: {problem}")
+        if "inputs" in fields and not fields["inputs"]:
+            self._sc_err(i, label, "inputs", "is empty, so no change would ever rerun it; list the files it reads, or remove the key")
         expect: dict[str, Any] = {}
         if "expect" in raw:
             expect = self._expect(i, label, raw["expect"])
@@ -616,9 +672,7 @@ class _Validator:
             self._sc_err(i, label, "script", "is empty")
             return
         try:
-            full = (self.path.parent / script).resolve()
-            inside = full.is_relative_to(self.root.resolve())
-            exists = inside and full.is_file()
+            full, inside, exists = self.places.find(script)
         except (OSError, RuntimeError) as e:
             # A symlink loop, a name too long: the path cannot be a script we could run.
             why = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
@@ -627,7 +681,7 @@ class _Validator:
         if not inside:
             self._sc_err(i, label, "script", f"{script!r} leaves the repository ({self.root}); keep scripts inside it")
             return
-        if not exists and full.is_dir():
+        if not exists and os.path.isdir(full):
             self._sc_err(i, label, "script", f"{script!r} is a folder, not a script; name the script file inside it")
             return
         if not exists:
@@ -745,6 +799,12 @@ def _check_setting(key: str, value: Any) -> str | None:
     if key in ("jobs",):
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             return "must be a whole number >= 1"
+    elif key == "reuse_seconds":
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0 or value == float("inf"):
+            return "must be a number of seconds >= 0 (0 turns reuse off)"
+    elif key == "keep_output_bytes":
+        if isinstance(value, bool) or not isinstance(value, int) or value < 4096:
+            return "must be a whole number of bytes, at least 4096"
     elif key in ("default_timeout_seconds", "build_timeout_seconds", "kill_grace_seconds"):
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0 or value == float("inf"):
             return "must be a number of seconds greater than 0"

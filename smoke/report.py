@@ -100,6 +100,10 @@ class Console:
     def status_line(self, r: Result) -> str:
         label = LABELS[r.status]
         dur = f"{r.duration_s:.2f}s"
+        if r.reused_age_s is not None:
+            from smoke.reuse import ago
+
+            dur = f"(reused, {ago(r.reused_age_s)} ago)"
         dots = "." * max(3, WIDTH - len(r.name) - len(label) - len(dur) - 1)
         return f"{r.name}{self.out.paint(dots, 'dim')}{self.out.paint(label, r.status)} {dur}"
 
@@ -113,6 +117,7 @@ class Console:
         if r.status in ("pass", "flaky"):
             if r.reason:
                 lines.append(self.out.paint(f"  {printable(r.reason)}", "warn"))
+            lines.extend(self.out.paint(line, "warn") for line in _cut_lines(r))
             for p in r.leftovers:
                 lines.append(self.out.paint(f"    left running: {printable(p)}", "warn"))
             if r.scratch:
@@ -137,6 +142,7 @@ class Console:
         lines.extend(output)
         if r.log:
             lines.append(f"  full output: {shown(r.log)} (and .stderr beside it)")
+        lines.extend(_cut_lines(r))
         for p in r.leftovers:
             lines.append(f"    ended: {printable(p)}")
         if r.scratch:
@@ -158,6 +164,9 @@ class Console:
             self._clear_progress()
         counts = summary_counts(results)
         parts = [f"{n} {PLURAL[s]}" for s, n in counts.items() if n or s in ("pass", "fail")]
+        reused = sum(1 for r in results if r.reused)
+        if reused:
+            parts[0] += f" ({reused} reused)"
         self.out.line(self.out.paint(f"smoke: {', '.join(parts)} in {elapsed:.2f}s", "bold"))
         slow = sorted((r for r in results if r.duration_s >= 0.5), key=lambda r: -r.duration_s)[:3]
         if len(results) > 3 and slow:
@@ -170,6 +179,23 @@ class Console:
             for r in skipped:
                 self.out.line(self.out.paint(f"!!!   {r.name}: {printable(r.reason)}", "skip"))
             self.out.line(self.out.paint(bar, "skip"))
+
+
+def _cut_lines(r: Result) -> list[str]:
+    """One line per saved stream that was cut to settings.keep_output_bytes."""
+    return [
+        f"  {stream} printed {_size(r.printed.get(stream, 0))}; its log was cut to the first and last"
+        f" {_size((r.printed.get(stream, 0) - n) // 2)} ({_size(n)} left out; settings.keep_output_bytes)"
+        for stream, n in r.cut.items()
+    ]
+
+
+def _size(n: int) -> str:
+    if n < 1024:
+        return f"{n} bytes"
+    if n < 1024 * 1024:
+        return f"{n / 1024:.1f} KiB"
+    return f"{n / (1024 * 1024):.1f} MiB"
 
 
 def refusal(what: str, results: Sequence[Result], fail_on_skip: bool) -> str:

@@ -22,11 +22,13 @@ from collections.abc import Callable
 from collections.abc import Iterator
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 from typing import Any
 
 from smoke import git
 from smoke import locks
 from smoke import procs
+from smoke.capture import Capture
 from smoke.expect import Failure
 from smoke.expect import Output
 from smoke.expect import check
@@ -39,12 +41,17 @@ from smoke.records import Status
 from smoke.redact import Redactor
 from smoke.requires import Checker
 
+if TYPE_CHECKING:
+    from smoke.reuse import Reuse
+
 BLOCKING = (Status.FAIL, Status.TIMEOUT, Status.ERROR)
 STATUSES = tuple(Status)
 TAIL_LINES = 15
 TAIL_LINE_CHARS = 2000
 KEEP_RUNS = 20
 CMDLINE_CHARS = 160
+READ_BYTES = 1 << 20
+DRAIN_SECONDS = 2.0
 
 
 @dataclasses.dataclass
@@ -61,6 +68,13 @@ class Result:
     leftovers: list[str] = dataclasses.field(default_factory=list)
     attempts: int = 1
     scratch: str | None = None  # kept with --keep-scratch
+    reused_age_s: float | None = None  # a pass reused from this many seconds ago (smoke.reuse)
+    cut: dict[str, int] = dataclasses.field(default_factory=dict)  # bytes cut from each saved stream
+    printed: dict[str, int] = dataclasses.field(default_factory=dict)  # bytes each stream printed
+
+    @property
+    def reused(self) -> bool:
+        return self.reused_age_s is not None
 
     def blocks(self, fail_on_skip: bool) -> bool:
         return self.status in BLOCKING or (fail_on_skip and self.status == Status.SKIP)
@@ -85,6 +99,8 @@ class Result:
             "log": self.log,
             "leftovers": self.leftovers,
             "attempts": self.attempts,
+            "reused": self.reused,
+            **({"cut_bytes": self.cut} if self.cut else {}),
         }
 
 
@@ -101,6 +117,8 @@ class _Ran:
     timed_out: bool = False
     leftovers: list[str] = dataclasses.field(default_factory=list)
     launch_error: str | None = None
+    out: Capture | None = None
+    err: Capture | None = None
 
 
 class Interrupted(Exception):
@@ -127,8 +145,10 @@ class Runner:
         path_prefix: Sequence[str] = (),
         extra_env: dict[str, str] | None = None,
         root: Path | None = None,
+        reuse: Reuse | None = None,
     ) -> None:
         self.manifest = manifest
+        self.reuse = reuse
         self.settings = manifest.settings
         self.root = root or manifest.root
         self.jobs = max(1, jobs)
@@ -241,6 +261,26 @@ class Runner:
 
     def run_one(self, sc: Scenario) -> Result:
         self.on_start(sc)
+        reused = self._reused(sc)
+        if reused is not None:
+            return reused
+        result = self._run_attempts(sc)
+        if self.reuse is not None and result.status == Status.PASS and not result.leftovers and not self._cancelled.is_set():
+            self.reuse.record(sc, result.duration_s)
+        return result
+
+    def _reused(self, sc: Scenario) -> Result | None:
+        """A pass against the same inputs, still fresh; None when the scenario must run."""
+        if self.reuse is None or self.manifest.deferred.get(sc.name):
+            return None
+        age = self.reuse.lookup(sc)
+        if age is None:
+            return None
+        if sc.requires and self.checker.unmet(sc.requires, self._env(sc, "", "")):
+            return None  # a command it needs went missing: run it, and let it skip loudly
+        return Result(sc.name, Status.PASS, 0.0, exit_code=0, reused_age_s=age)
+
+    def _run_attempts(self, sc: Scenario) -> Result:
         attempts = 0
         first_failure: Result | None = None
         while True:
@@ -311,15 +351,22 @@ class Runner:
             duration = time.monotonic() - start
             if ran.launch_error:
                 return Result(sc.name, Status.ERROR, duration, reason=redact(ran.launch_error))
+            assert ran.out is not None and ran.err is not None
             # Expectations see the real output; everything shown or saved is redacted.
-            stdout, shown_out = self._read_log(out_path, redact)
-            stderr, shown_err = self._read_log(err_path, redact)
+            stdout, tail_out, scan_out = ran.out.finish()
+            stderr, tail_err, scan_err = ran.err.finish()
+            scans = {k: v for k, v in (("stdout", scan_out), ("stderr", scan_err)) if v is not None}
+            self._redact_log(out_path, redact)
+            self._redact_log(err_path, redact)
+            shown_err = redact(_last_lines(tail_err))
             result = Result(
                 sc.name, Status.PASS, duration, exit_code=ran.exit_code, log=str(out_path),
-                stdout_tail=_tail(shown_out), stderr_tail=_tail(shown_err),
+                stdout_tail=_tail(redact(_last_lines(tail_out))), stderr_tail=_tail(shown_err),
                 leftovers=[_shorten(redact(x), CMDLINE_CHARS) for x in ran.leftovers],
+                cut={k: c.cut for k, c in (("stdout", ran.out), ("stderr", ran.err)) if c.cut},
+                printed={"stdout": ran.out.size, "stderr": ran.err.size},
             )
-            self._judge(sc, result, Output(stdout, stderr, ran.exit_code or 0), shown_err, env, ran.timed_out)
+            self._judge(sc, result, Output(stdout, stderr, ran.exit_code or 0, scans), shown_err, env, ran.timed_out)
             _redact_result(result, redact)
             return result
         finally:
@@ -372,28 +419,45 @@ class Runner:
             if self._cancelled.is_set():
                 return _Ran(launch_error="interrupted")
             self._running[sc.name] = handle
+        keep = self.settings.keep_output_bytes
+        out = Capture(out_path, keep, _needles(sc, "stdout"))
+        err = Capture(err_path, keep, _needles(sc, "stderr"))
         try:
-            with open(os.devnull, "rb") as stdin, open(out_path, "wb") as out, open(err_path, "wb") as err:
+            with open(os.devnull, "rb") as stdin:
                 try:
                     with procs.spawning():
                         proc = subprocess.Popen(
-                            cmd, stdin=stdin, stdout=out, stderr=err, cwd=self.root, env=env,
-                            start_new_session=True, close_fds=True,
+                            cmd, stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=self.root,
+                            env=env, start_new_session=True, close_fds=True,
                         )
                         procs.track(proc.pid)
                 except OSError as e:
+                    out.finish()
+                    err.finish()
                     return _Ran(launch_error=_launch_failure(cmd, e))
-                ran = self._wait(sc, proc, handle.tree)
-            ended = procs.end_tree(handle.tree, self.settings.kill_grace_seconds)
+            assert proc.stdout is not None and proc.stderr is not None
+            pipes = _Pipes({proc.stdout: out, proc.stderr: err})
+            try:
+                ran = self._wait(sc, proc, handle.tree, pipes)
+                ended = procs.end_tree(handle.tree, self.settings.kill_grace_seconds)
+                # Whatever the tree wrote before it ended; nothing can keep the pipes open now.
+                pipes.drain(DRAIN_SECONDS)
+            finally:
+                pipes.close()
             if not ran.timed_out:
                 ran.leftovers = ended
+            ran.out, ran.err = out, err
             return ran
+        except BaseException:
+            out.abandon()
+            err.abandon()
+            raise
         finally:
             with self._lock:
                 self._running.pop(sc.name, None)
 
-    def _wait(self, sc: Scenario, proc: subprocess.Popen[bytes], tree: procs.Tree) -> _Ran:
-        """Wait for the root up to the timeout; end the tree if it is late or the run was cancelled."""
+    def _wait(self, sc: Scenario, proc: subprocess.Popen[bytes], tree: procs.Tree, pipes: _Pipes) -> _Ran:
+        """Read its output until the root exits or its time is up; end the tree if it is late or the run was cancelled."""
         tree.sid = proc.pid
         tree.since = procs.start_time(proc.pid)
         ran = _Ran()
@@ -401,7 +465,7 @@ class Runner:
             # cancel() may have looked before the root existed; then ending it is ours to do.
             if self._cancelled.is_set():
                 procs.end_tree(tree, min(self.settings.kill_grace_seconds, 2.0))
-            if not _exited_within(proc, self.timeout_of(sc)):
+            if not pipes.until_exit(proc, self.timeout_of(sc)):
                 ran.timed_out = True
                 procs.end_tree(tree, self.settings.kill_grace_seconds)
             ran.exit_code = proc.wait()
@@ -409,16 +473,17 @@ class Runner:
             procs.untrack(proc.pid)
         return ran
 
-    def _read_log(self, path: Path, redact: Redactor) -> tuple[str, str]:
-        """The output as written, and as shown; the saved log is rewritten redacted."""
+    def _redact_log(self, path: Path, redact: Redactor) -> None:
+        """The saved log (at most keep_output_bytes and a marker) is rewritten redacted."""
+        if not redact:
+            return
         try:
             text = path.read_bytes().decode("utf-8", "replace")
         except OSError:
-            return "", ""
+            return
         clean = redact(text)
         if clean != text:
             atomic_write(path, clean, durable=False)
-        return text, clean
 
     _scratch_dir: str | None = None
 
@@ -463,34 +528,94 @@ def _prune_runs(parent: Path) -> None:
             pass
 
 
-def _exited_within(proc: subprocess.Popen[bytes], timeout: float) -> bool:
-    """True if the root exits within `timeout` seconds; it is not reaped here.
+class _Pipes:
+    """A scenario's stdout and stderr pipes, each read into its Capture as data comes."""
 
-    A pidfd wakes us the moment the root exits, where Popen.wait(timeout)
-    would poll with sleeps that cost every short scenario milliseconds.
-    """
-    try:
-        fd = os.pidfd_open(proc.pid)
-    except ProcessLookupError:
-        return True
-    except (AttributeError, OSError):
-        try:
-            proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            return False
-        return True
-    try:
-        poller = select.poll()
-        poller.register(fd, select.POLLIN)
+    def __init__(self, captures: dict[Any, Capture]) -> None:
+        self.poller = select.poll()
+        self.by_fd: dict[int, tuple[Any, Capture]] = {}
+        for pipe, capture in captures.items():
+            fd = pipe.fileno()
+            os.set_blocking(fd, False)
+            self.by_fd[fd] = (pipe, capture)
+            self.poller.register(fd, select.POLLIN)
+
+    def until_exit(self, proc: subprocess.Popen[bytes], timeout: float) -> bool:
+        """Read until the root exits (True) or `timeout` passes (False); it is not reaped here.
+
+        A pidfd wakes us the moment the root exits, where Popen.wait(timeout)
+        would poll with sleeps that cost every short scenario milliseconds.
+        """
         deadline = time.monotonic() + timeout
-        while True:
+        try:
+            pidfd: int | None = os.pidfd_open(proc.pid)
+        except ProcessLookupError:
+            return True
+        except (AttributeError, OSError):
+            pidfd = None  # no pidfd: look at the root between reads
+        try:
+            if pidfd is not None:
+                self.poller.register(pidfd, select.POLLIN)
+            while True:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                step = min(left, 3600) if pidfd is not None else min(left, 0.05)
+                for fd, _ in self.poller.poll(math.ceil(step * 1000)):
+                    if fd == pidfd:
+                        return True
+                    self._read(fd)
+                if pidfd is None and proc.poll() is not None:
+                    return True
+        finally:
+            if pidfd is not None:
+                self.poller.unregister(pidfd)
+                os.close(pidfd)
+
+    def drain(self, patience: float) -> None:
+        """Read to the end of both pipes; a writer that outlived its tree is given up on after `patience` seconds."""
+        deadline = time.monotonic() + patience
+        while self.by_fd:
             left = deadline - time.monotonic()
             if left <= 0:
-                return False
-            if poller.poll(math.ceil(min(left, 3600) * 1000)):
-                return True
-    finally:
-        os.close(fd)
+                return
+            for fd, _ in self.poller.poll(math.ceil(left * 1000)):
+                self._read(fd)
+
+    def _read(self, fd: int) -> None:
+        try:
+            chunk = os.read(fd, READ_BYTES)
+        except BlockingIOError:
+            return
+        except OSError:
+            chunk = b""
+        if chunk:
+            self.by_fd[fd][1].feed(chunk)
+        else:
+            self.poller.unregister(fd)
+            pipe, _ = self.by_fd.pop(fd)
+            pipe.close()
+
+    def close(self) -> None:
+        for fd, (pipe, _) in list(self.by_fd.items()):
+            self.poller.unregister(fd)
+            pipe.close()
+        self.by_fd.clear()
+
+
+def _needles(sc: Scenario, stream: str) -> tuple[str, ...]:
+    """The texts a scan of `stream` must find, for when it is too large to hold."""
+    return (*sc.expect.get(f"{stream}_contains", ()), *sc.expect.get(f"{stream}_not_contains", ()))
+
+
+def _last_lines(text: str, n: int = TAIL_LINES) -> str:
+    """The end of an output holding its last `n` lines, whole (redacted before they are cut for width)."""
+    start = len(text.rstrip("\n"))
+    for _ in range(n):
+        start = text.rfind("\n", 0, start)
+        if start < 0:
+            return text
+    return text[start + 1 :]
 
 
 def _launch_failure(cmd: list[str], e: OSError) -> str:

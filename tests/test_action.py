@@ -164,7 +164,8 @@ def test_the_actions_steps_install_smoke_gate_and_gate_the_repository(repo: Repo
         ran += names
     assert sorted(ran) == ["billing_broken", "login_works", "search_works"]
 
-    # Other arguments: any smoke command.
+    # Other arguments: any smoke command (from a fresh clone too: no passes to reuse).
+    shutil.rmtree(repo.path / ".git" / "smoke", ignore_errors=True)
     r = _run_steps(repo, action_python, {"args": "run login_works search_works"}, summary)
     assert r.returncode == 0, r.stdout
     assert "smoke: 2 passed, 0 failed" in r.stdout

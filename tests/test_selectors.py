@@ -68,7 +68,7 @@ def test_list_takes_every_selector_run_takes(repo: Repo) -> None:
         assert r.returncode == 0
         return set(re.findall(r"(?m)^\s+(?:-\w, )?(--[\w-]+)", r.stdout))
 
-    running_only = {"--jobs", "--junit", "--fail-on-skip", "--keep-scratch"}
+    running_only = {"--jobs", "--junit", "--fail-on-skip", "--keep-scratch", "--no-reuse"}
     run, listed = options("run"), options("list")
     assert {"--all", "--task", "--changed", "--staged", "--from-ref", "--to-ref", "--tag", "--shard"} <= run
     assert run - running_only <= listed, run - running_only - listed

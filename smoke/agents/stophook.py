@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import posixpath
 import re
 import signal
 import subprocess
@@ -26,6 +27,7 @@ import time
 from pathlib import Path
 
 from smoke import git
+from smoke.errors import SmokeError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -61,7 +63,8 @@ def gate(root: Path, deadline: float, limit: float) -> Verdict:
     manifest = manifest_mod.load(str(root / manifest_mod.DEFAULT_REL_PATH), cwd=root)
     task = common.current_task(manifest)
     scope = f"task '{task}'" if task else "your change"
-    weakened = _grow_only(manifest.root, manifest.settings.base_ref, deadline)
+    scripts = [sc.script for sc in manifest.scenarios if sc.script is not None]
+    weakened = _grow_only(manifest.root, manifest.settings.base_ref, deadline, scripts)
     if weakened is not None:
         reason = (
             f"smoke-gate: you are not done. The smoke gate refuses {scope}: the smoke suite was weakened since "
@@ -112,11 +115,13 @@ def gate(root: Path, deadline: float, limit: float) -> Verdict:
     return Verdict(sorted(broken) + sorted(unfinished), reason, fp)
 
 
-def _grow_only(root: Path, base_ref: str, deadline: float) -> str | None:
+def _grow_only(root: Path, base_ref: str, deadline: float, scripts: list[str]) -> str | None:
     """What `smoke check --grow-only` refuses against where the work began (the merge-base, else HEAD); None when nothing."""
     found = git.merge_base(root, base_ref)
     base = found[1] if found else ("HEAD" if git.has_head(root) else None)
     if base is None:
+        return None
+    if _suite_untouched(root, base, scripts):
         return None
     try:
         res = subprocess.run(
@@ -129,6 +134,30 @@ def _grow_only(root: Path, base_ref: str, deadline: float) -> str | None:
     if res.returncode == 0:
         return None
     return (res.stdout + res.stderr).strip() or f"smoke check --grow-only exited {res.returncode}"
+
+
+def _suite_untouched(root: Path, base: str, scripts: list[str]) -> bool:
+    """Whether nothing grow-only protects differs from `base`: then there is nothing to compare.
+
+    A weakening needs a change to the manifest, to a file in its folder (the
+    scenarios) or to a script it names (`scripts`, as the loaded manifest names
+    them: when the manifest itself is unchanged, also those at `base`).
+    `git diff <base>` lists every tracked file the work tree changed since
+    (staged or not, deletions included), so one git process spares starting
+    `smoke check` and parsing two manifests.
+    """
+    from smoke import manifest as manifest_mod
+
+    rel = manifest_mod.DEFAULT_REL_PATH
+    folder = posixpath.dirname(rel)
+    try:
+        changed = git.changed_since(root, base)
+    except SmokeError:
+        return False
+    if any(path == rel or path.startswith(folder + "/") for path in changed):
+        return False
+    named = {posixpath.normpath(posixpath.join(folder, script)) for script in scripts}
+    return not named.intersection(changed)
 
 
 def _child_env() -> dict[str, str]:

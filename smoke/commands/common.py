@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from smoke.build import Built
     from smoke.output import Out
     from smoke.repostate import State
+    from smoke.reuse import Reuse
     from smoke.runner import Result
 
 def current_task(manifest: Manifest) -> str | None:
@@ -39,14 +40,41 @@ def current_task(manifest: Manifest) -> str | None:
     return None
 
 
-def task_changes(manifest: Manifest, task: str) -> list[Change]:
-    """Everything the task changed: uncommitted work, the branch, commits naming it."""
+def task_changes(manifest: Manifest, task: str, status: list[tuple[str, str]] | None = None) -> list[Change]:
+    """Everything the task changed: uncommitted work, the branch, commits naming it.
+
+    The three questions are independent, so git answers them at once (each
+    is a short chain of git processes): a gate with nothing at stake waits
+    for the longest chain, not their sum. `status`: git.full_status, if already asked.
+    """
+    import threading
+
     root = manifest.root
-    return [
-        *git.uncommitted_files(root),
-        *git.branch_files(root, manifest.settings.base_ref),
-        *git.task_commit_files(root, task),
+    parts: list[list[Change] | BaseException] = [[], [], []]
+
+    def ask(i: int, question: Callable[[], list[Change]]) -> None:
+        try:
+            parts[i] = question()
+        except BaseException as e:  # noqa: BLE001 - raised again in the calling thread
+            parts[i] = e
+
+    questions: list[Callable[[], list[Change]]] = [
+        lambda: git.uncommitted_files(root, status),
+        lambda: git.branch_files(root, manifest.settings.base_ref),
+        lambda: git.task_commit_files(root, task),
     ]
+    threads = [threading.Thread(target=ask, args=(i, q), daemon=True) for i, q in enumerate(questions[1:], 1)]
+    for t in threads:
+        t.start()
+    ask(0, questions[0])
+    for t in threads:
+        t.join()
+    changes: list[Change] = []
+    for part in parts:
+        if isinstance(part, BaseException):
+            raise part
+        changes.extend(part)
+    return changes
 
 
 def selector_from_args(args: argparse.Namespace, manifest: Manifest) -> Selector:
@@ -164,10 +192,11 @@ def execute(
             return ExitCode.REFUSED
         path_prefix = [str(built.bin_dir)]
         extra_env["SMOKE_BUILD_DIR"] = str(built.build_dir)
+    reuse = _reuse(manifest, selected, args, out, root, built.key if built is not None else None)
     runner = Runner(
         manifest, jobs=jobs, run_dir=new_run_dir(manifest.root), on_result=console.on_result,
         on_start=console.on_start, on_tick=console.tick, keep_scratch=args.keep_scratch,
-        path_prefix=path_prefix, extra_env=extra_env, root=root,
+        path_prefix=path_prefix, extra_env=extra_env, root=root, reuse=reuse,
     )
     started = time.monotonic()
     from smoke import repostate
@@ -243,6 +272,26 @@ def _left_as_found(out: Out, where: Path, before: State | None, results: list[Re
     for line in (bar, f"!!! {who} changed the repository: {'; '.join(changed)}.",
                  f"!!! A scenario must leave HEAD, the index and the work tree as it found them; {repostate.where_it_went(before, after)}.", bar):
         out.line(out.paint(line, "error"))
+
+
+def _reuse(
+    manifest: Manifest, selected: list[Selected], args: argparse.Namespace, out: Out, root: Path | None, build_key: str | None
+) -> Reuse | None:
+    """What this run may reuse (smoke.reuse): nothing with --no-reuse, reuse_seconds = 0, or for an agent."""
+    from smoke import reuse
+
+    if getattr(args, "no_reuse", False) or manifest.settings.reuse_seconds <= 0:
+        return None
+    agents = reuse.caller_is_agent(manifest)
+    if agents:
+        # Records sit in the git directory, which an agent can write: they never pass an agent's gate.
+        out.line(f"smoke: reuse is off for agents ({', '.join(agents)} is set): every selected scenario runs")
+        return None
+    found = reuse.Reuse(manifest, root or manifest.root, build_key)
+    if not found.enabled:
+        return None
+    found.prepare([s.scenario for s in selected])
+    return found
 
 
 def _print_json(results: list[Result]) -> None:

@@ -45,16 +45,18 @@ def cmd(args: argparse.Namespace) -> ExitCode:
     task = args.task or common.current_task(manifest)
     if _agent_granted(manifest, task):
         return ExitCode.OK
+    status = None
     if args.stage == "done":
         if not task:
             raise SmokeError("--stage done needs the task being finished", hint="pass --task T")
-        code = _grow_only(args, manifest, task)
+        status = git.full_status(manifest.root)  # asked once: for grow-only and for what the task changed
+        code = _grow_only(args, manifest, task, status)
         if code:
             return code
     if args.stage == "pre-push":
         return _gate_push(args, manifest, task)
     scope = f"task '{task}'" if task else "this change"
-    selector, what = _selector(args, manifest, task)
+    selector, what = _selector(args, manifest, task, status)
     if args.stage == "pre-commit":
         return _gate_commit(args, manifest, selector, what, scope)
     return _gate_here(args, manifest, selector, what, scope)
@@ -100,7 +102,9 @@ def _nothing(args: argparse.Namespace, scope: str, report_json: bool = True) -> 
     return ExitCode.OK
 
 
-def _selector(args: argparse.Namespace, manifest: Manifest, task: str | None) -> tuple[Selector, str]:
+def _selector(
+    args: argparse.Namespace, manifest: Manifest, task: str | None, status: list[tuple[str, str]] | None = None
+) -> tuple[Selector, str]:
     owners = (task,) if task else ()
     if args.all:
         return Selector(all=True), f"task '{task}'" if task else "the change"
@@ -111,7 +115,7 @@ def _selector(args: argparse.Namespace, manifest: Manifest, task: str | None) ->
         changes = [Change(f, "staged") for f in args.files] + _staged(_commit_status(root))
         return Selector(owners=owners, changes=tuple(changes)), "the commit"
     if task:
-        changes = common.task_changes(manifest, task)
+        changes = common.task_changes(manifest, task, status)
         changes += [Change(f, "named") for f in args.files]
         return Selector(owners=owners, changes=tuple(changes)), f"task '{task}'"
     changes = [Change(f, "named") for f in args.files] if args.files else git.uncommitted_files(root)
@@ -258,29 +262,35 @@ def _unstaged(status: tuple[tuple[str, str], ...]) -> str | None:
 # ---------------------------------------------------------------- wg done
 
 
-def _grow_only(args: argparse.Namespace, manifest: Manifest, task: str) -> ExitCode:
+def _grow_only(args: argparse.Namespace, manifest: Manifest, task: str, status: list[tuple[str, str]]) -> ExitCode:
     """`wg done` has no grow-only hook of its own: the work tree must not promise less than HEAD,
     nor less than where the task's branch left `base_ref`.
 
     Otherwise dropping the task from `owners` (uncommitted, or in a commit made
-    with --no-verify) would select nothing and pass. Bytes first: a manifest
-    unchanged since both costs no parsing.
+    with --no-verify) would select nothing and pass. Against HEAD, `git status`
+    first: a manifest it does not list is HEAD's, and with nothing protected
+    deleted that costs no more git; then bytes: an unchanged manifest costs no parsing.
     """
     root = manifest.root
     rel = _manifest_rel(manifest)
     if rel is None or git.head_sha(root) is None:
         return ExitCode.OK  # no commit yet: nothing to shrink
+    as_head = not manifest.path.is_symlink() and rel not in {path for _, path in status}
+    deleted_here = [path for code, path in status if "D" in code]
     bases = ["HEAD"]
     found = git.merge_base(root, manifest.settings.base_ref)
     if found is not None and found[1] != git.rev_parse(root, "HEAD"):
         bases.append(found[1])
-    current = _bytes(manifest.path)
+    current: bytes | None = None
     changed = []
     for base in bases:
+        if base == "HEAD" and as_head and not _suite_deleted(manifest, rel, deleted_here):
+            continue
         committed = git.blob_at(root, base, rel)
         if committed is None:
             continue  # a manifest new since then: nothing to shrink
-        if committed != current or _suite_deleted(manifest, rel, base):
+        current = current if current is not None else _bytes(manifest.path)
+        if committed != current or _suite_deleted(manifest, rel, git.deleted_since(root, base)):
             changed.append(base)
     if not changed:
         return ExitCode.OK
@@ -297,13 +307,13 @@ def _bytes(path: Path) -> bytes | None:
         return None
 
 
-def _suite_deleted(manifest: Manifest, rel: str, base: str) -> bool:
+def _suite_deleted(manifest: Manifest, rel: str, deleted: list[str]) -> bool:
     """Whether the work tree lost a file grow-only protects: one in the scenarios folder, or a scenario's script."""
     mdir = posixpath.dirname(rel)
     # growonly.scenarios_folder, spelled out: this runs on every `wg done`, which must not load the comparison.
     folder = posixpath.join(mdir, "scenarios/") if mdir else "scenarios/"
     scripts = {posixpath.normpath(posixpath.join(mdir, sc.script)) for sc in manifest.scenarios if sc.script}
-    return any(p.startswith(folder) or p in scripts for p in git.deleted_since(manifest.root, base))
+    return any(p.startswith(folder) or p in scripts for p in deleted)
 
 
 # ---------------------------------------------------------------- pre-push
@@ -323,12 +333,29 @@ class Push:
 
 def _gate_push(args: argparse.Namespace, manifest: Manifest, task: str | None) -> ExitCode:
     """Each pushed commit is held to its own promises, in place when it is exactly the work tree."""
+    import threading
+
+    # `git status` is asked while the pushed refs are read: the usual push (HEAD, run in place) needs both.
+    status: list[list[tuple[str, str]] | BaseException] = []
+
+    def ask_status() -> None:
+        try:
+            status.append(git.work_tree_status(manifest.root))
+        except BaseException as e:  # noqa: BLE001 - raised again below, if the answer is needed
+            status.append(e)
+
+    asking = threading.Thread(target=ask_status, daemon=True)
+    asking.start()
     pushes = _pushed(manifest.root)
+    asking.join()
     if not pushes:
         return _nothing(args, f"task '{task}'" if task else "this change")
     head = git.head_sha(manifest.root)
-    # Asked only when HEAD is pushed: the usual push, run in place, costs one `git status`.
-    dirty = _uncommitted(git.work_tree_status(manifest.root)) if head in {p.sha for p in pushes} else None
+    dirty = None
+    if head in {p.sha for p in pushes}:
+        if isinstance(status[0], BaseException):
+            raise status[0]
+        dirty = _uncommitted(status[0])
     merged = _Merged() if args.json else None
     code = ExitCode.OK
     try:
@@ -411,7 +438,8 @@ def _manifest_rel(manifest: Manifest) -> str | None:
 def _parse_at(root: Path, rel: str, data: bytes) -> Manifest | None:
     """The tested manifest, read from git for selection only; None when invalid (loading it in the checkout reports why)."""
     try:
-        return manifest_mod.load_path(root / rel, root, data)
+        # Cached by its exact bytes: usually the pushed manifest is the one in the work tree.
+        return manifest_mod.load_path(root / rel, root, data, cached=True)
     except SmokeError:
         return None
 

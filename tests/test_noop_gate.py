@@ -1,0 +1,77 @@
+"""A gate with nothing at stake stays cheap at every door: what it must not
+import (the budget itself is measured by tests/bench/run.py, not here), and
+that git still answers through the light spawn, errors included."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+from helpers import Repo
+
+MANIFEST = """
+[[scenario]]
+name = "guarded"
+script = "scenarios/guarded.sh"
+owners = ["other-task"]
+description = "a workgraph-style scenario"
+timeout_seconds = 30
+"""
+
+
+def _imports(repo: Repo, args: list[str], stdin: str = "") -> set[str]:
+    res = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "smoke", *args],
+        cwd=repo.path, env=repo.env, capture_output=True, text=True, input=stdin,
+    )
+    assert res.returncode == 0 and "nothing to run" in res.stdout, res.stdout + res.stderr
+    return {line.rsplit("|", 1)[-1].strip() for line in res.stderr.splitlines() if line.startswith("import time:")}
+
+
+@pytest.mark.parametrize("door", ["pre-commit", "pre-push", "done"])
+def test_a_no_op_gate_imports_no_subprocess_module(repo: Repo, door: str) -> None:
+    repo.manifest(MANIFEST)
+    repo.write("tests/smoke/scenarios/guarded.sh", "echo ok\n")
+    assert repo.commit("manifest").returncode == 0
+    base = repo.head()
+    repo.write("docs/notes.md", "notes\n")
+    assert repo.commit("docs").returncode == 0
+    args = ["gate", "--stage", door] + (["--task", "my-task"] if door == "done" else [])
+    stdin = f"refs/heads/main {repo.head()} refs/heads/main {base}\n" if door == "pre-push" else ""
+    _imports(repo, args, stdin)  # the first gate writes the manifest cache
+    modules = _imports(repo, args, stdin)
+    assert "subprocess" not in modules
+    assert "tomllib" not in modules  # read from the cache of the validated manifest
+
+
+def test_git_errors_still_read_as_one_line(repo: Repo) -> None:
+    repo.manifest(MANIFEST.replace('script = "scenarios/guarded.sh"', 'run = "echo ok"'))
+    assert repo.commit("manifest").returncode == 0
+    res = repo.smoke("run", "--from-ref", "no-such-ref", "--to-ref", "HEAD")
+    assert res.returncode == 2 and "unknown git ref 'no-such-ref'" in res.stderr
+    res = repo.smoke("gate", "--task", "t", env={"PATH": "/nonexistent"})
+    assert res.returncode == 2
+    assert res.stderr.strip().splitlines()[-1] == "smoke gate: error: git is not installed or not on PATH"
+
+
+def _stop(repo: Repo) -> subprocess.CompletedProcess[str]:
+    payload = json.dumps({
+        "session_id": "s", "transcript_path": "/tmp/t.jsonl", "cwd": str(repo.path), "permission_mode": "default",
+        "hook_event_name": "Stop", "stop_hook_active": False,
+    })
+    return repo.smoke("agent-hook", "claude", "Stop", env={"CLAUDECODE": "1", "SMOKE_TASK": "my-task"}, input=payload)
+
+
+def test_the_stop_hook_skips_grow_only_only_when_nothing_it_protects_changed(repo: Repo) -> None:
+    repo.manifest(MANIFEST.replace("scenarios/guarded.sh", "../../tools/guarded.sh"))
+    repo.write("tools/guarded.sh", "echo ok\n")
+    assert repo.commit("manifest").returncode == 0
+    repo.git("checkout", "-q", "-b", "wg/my-task")
+    repo.write("docs/notes.md", "unrelated\n")
+    res = _stop(repo)
+    assert res.returncode == 0 and "block" not in res.stdout, res.stdout + res.stderr
+    # A script outside the manifest's folder, deleted: grow-only still runs, and refuses.
+    (repo.path / "tools/guarded.sh").unlink()
+    res = _stop(repo)
+    assert '"decision": "block"' in res.stdout and "weakened" in res.stdout, res.stdout + res.stderr
