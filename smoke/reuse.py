@@ -46,12 +46,12 @@ _PRUNE_EVERY = 64  # writes between sweeps of stale records
 
 
 def caller_is_agent(manifest: Manifest) -> list[str]:
-    """The agent variables set (non-empty) in our environment: WG_AGENT_ID, those agent
-    harnesses set in the commands they run (CLAUDECODE, ...), and settings.agent_env."""
-    from smoke.agents.harnesses import AGENT_VARS
+    """The agent variables set (non-empty) in our environment: the defaults (WG_AGENT_ID and
+    those agent harnesses set in the commands they run) and settings.agent_env."""
+    from smoke.agents.identity import DEFAULT_AGENT_ENV
+    from smoke.agents.identity import set_among
 
-    names = dict.fromkeys(("WG_AGENT_ID", *AGENT_VARS, *manifest.settings.agent_env))
-    return [n for n in names if os.environ.get(n)]
+    return set_among((*DEFAULT_AGENT_ENV, *manifest.settings.agent_env))
 
 
 def eligible(sc: Scenario) -> bool:
