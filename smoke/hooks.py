@@ -52,8 +52,17 @@ def render_hook(name: str, python: str, manifest: str | None) -> str:
 
 
 def render_shim(python: str) -> str:
-    """The `wg` shim with the Python that has smoke-gate installed filled in: an agent's `wg done` runs that one."""
-    return script(SHIM_NAME).replace(_SHIM_PYTHON_LINE, f"SMOKE_PYTHON = {python!r}", 1)
+    """The `wg` shim with the Python that has smoke-gate installed filled in: an agent's `wg done` runs that one.
+
+    That Python also runs the shim itself, with -E -P, when its path fits a `#!` line:
+    then neither PYTHONPATH (a sitecustomize, a module named like one the shim
+    imports) nor the current folder decides what runs before the gate.
+    """
+    text = script(SHIM_NAME).replace(_SHIM_PYTHON_LINE, f"SMOKE_PYTHON = {python!r}", 1)
+    if python.startswith("/") and len(python) < 120 and not any(c.isspace() for c in python):
+        first, _, rest = text.partition("\n")
+        text = f"#!{python} -EP\n{rest}"
+    return text
 
 
 def plan(path: Path, text: str, marker: str) -> Plan:

@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     from smoke.reuse import Reuse
 
 BLOCKING = (Status.FAIL, Status.TIMEOUT, Status.ERROR)
+STARTUP_VARS = ("BASH_ENV", "ENV", "LD_PRELOAD", "LD_AUDIT")
 STATUSES = tuple(Status)
 TAIL_LINES = 15
 TAIL_LINE_CHARS = 2000
@@ -163,6 +164,11 @@ class Runner:
         # Under a git hook these point at the repository being committed to; a
         # scenario that makes its own scratch repository must not inherit them.
         for var in git.HOOK_VARS:
+            self.base_env.pop(var, None)
+        # These make bash or the loader run code of the caller's choosing before
+        # the scenario does (BASH_ENV=fake.sh: `echo fine; exit 0`). A scenario
+        # that needs one sets it in its own `env`, which grow-only watches.
+        for var in STARTUP_VARS:
             self.base_env.pop(var, None)
         if extra_env:
             self.base_env.update(extra_env)

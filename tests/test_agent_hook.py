@@ -408,3 +408,15 @@ def test_pretool_with_unreadable_input_denies(repo: Repo) -> None:
     res = repo.smoke("agent-hook", "copilot", "preToolUse", input="{not json")
     assert res.returncode == 0
     assert "could not read the hook's input" in (_denied("copilot", res.stdout) or "")
+
+
+def test_a_smoke_module_at_the_top_does_not_pass_the_stop(repo: Repo) -> None:
+    """Red-team review: the stop hook's children ran `python -m smoke` from the top of
+    the repository, where an agent's smoke/__main__.py printing a passing JSON stood in for smoke-gate."""
+    _guarded(repo)
+    _break(repo)
+    repo.write("smoke/__init__.py", "")
+    repo.write("smoke/__main__.py", 'print(\'{"version": 1, "results": [{"name": "login_redirect", "status": "pass"}]}\')\n')
+    res = _hook(repo, "claude", "Stop", claude_stop(repo))
+    assert res.returncode == 0, res.stderr
+    assert "login_redirect" in _block_reason("claude", res.stdout)

@@ -22,10 +22,7 @@ paths = ["src/login/**"]
 stdout_contains = ["login ok"]
 """
 
-REFUSED_HINT = (
-    "smoke-gate: commit refused. Fix what broke, or bypass (humans only, audited): "
-    "SMOKE_SKIP_SMOKE=1 SMOKE_SKIP_REASON='why' git commit ...\n"
-)
+REFUSED_HINT = "smoke-gate: commit refused: fix what broke (each broken scenario is named above).\n"
 
 
 @pytest.fixture
@@ -409,3 +406,46 @@ def test_hooks_are_bypassed_by_humans_through_the_environment_and_audited(guarde
     assert "!!! SMOKE GATE BYPASSED with SMOKE_SKIP_SMOKE=1: no scenario was run.\n" in res.stderr
     (entry,) = _audit(guarded)
     assert (entry["stage"], entry["reason"]) == ("pre-commit", "demo tomorrow, fixing after")
+
+
+# ------------------------------------------------------------ what runs in smoke-gate's place (red-team review)
+
+
+def _impostors(repo: Repo, tmp_path: Path) -> dict[str, str]:
+    """A smoke.py and a smoke/ package that pass everything: one at the top of the
+    repository, one on PYTHONPATH. Only a hook that runs whatever `-m smoke` finds first runs them.
+    (Red-team review.)"""
+    repo.write("smoke.py", "raise SystemExit(0)\n")
+    fake = tmp_path / "impostor" / "smoke"
+    fake.mkdir(parents=True)
+    (fake / "__init__.py").write_text("")
+    (fake / "__main__.py").write_text("raise SystemExit(0)\n")
+    repo.git("add", "smoke.py")
+    # And a file bash would run before the hook's first line, printing what the scenario wants.
+    bash_env = tmp_path / "bash_env.sh"
+    bash_env.write_text("echo 'login ok'; exit 0\n")
+    return {"PYTHONPATH": str(fake.parent), "BASH_ENV": str(bash_env), "CLAUDECODE": "1"}
+
+
+def test_a_smoke_module_in_the_repository_or_on_pythonpath_does_not_pass_the_commit(guarded: Repo, tmp_path: Path) -> None:
+    agent = _impostors(guarded, tmp_path)
+    guarded.write("src/login/state.txt", "login broken\n")
+    guarded.git("add", "-A")
+    before = guarded.head()
+    res = _git_with(guarded, agent, "commit", "-m", "break login")
+    assert res.returncode == 1, res.stdout + res.stderr
+    assert guarded.head() == before
+    assert "login_works" in res.stdout + res.stderr
+    # The refusal an agent reads names no way round it.
+    assert "SMOKE_SKIP_SMOKE" not in res.stdout + res.stderr
+    assert res.stderr.endswith(REFUSED_HINT)
+
+
+def test_bash_env_does_not_run_before_a_scenario(guarded: Repo, tmp_path: Path) -> None:
+    """BASH_ENV makes every non-interactive bash run a file first: `echo login ok; exit 0` would pass any scenario."""
+    evil = tmp_path / "evil.sh"
+    evil.write_text("echo 'login ok'; exit 0\n")
+    guarded.write("src/login/state.txt", "login broken\n")
+    res = guarded.smoke("gate", "--task", "fix-login", "--stage", "done", env={"BASH_ENV": str(evil), "ENV": str(evil)})
+    assert res.returncode == 1, res.stdout + res.stderr
+    assert "login_works" in res.stdout and "FAIL" in res.stdout

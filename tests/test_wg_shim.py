@@ -99,10 +99,13 @@ def test_install_copies_the_shim_and_says_where_path_must_point(wg: Wg) -> None:
         f"smoke install: note: put {wg.shim_dir} first on PATH so 'wg' is the shim: "
         f"export PATH=\"{wg.shim_dir}:$PATH\"\n"
     )
-    # The shipped shim, with the Python that has smoke-gate installed filled in.
+    # The shipped shim, with the Python that has smoke-gate installed filled in,
+    # and that Python running it with -E -P.
     shipped = (ROOT / "hooks" / "wg").read_text()
-    assert "SMOKE_PYTHON = ''\n" in shipped
-    assert shim.read_text() == shipped.replace("SMOKE_PYTHON = ''\n", f"SMOKE_PYTHON = {sys.executable!r}\n", 1)
+    assert "SMOKE_PYTHON = ''\n" in shipped and shipped.startswith("#!/usr/bin/env python3\n")
+    expected = shipped.replace("SMOKE_PYTHON = ''\n", f"SMOKE_PYTHON = {sys.executable!r}\n", 1)
+    expected = expected.replace("#!/usr/bin/env python3\n", f"#!{sys.executable} -EP\n", 1)
+    assert shim.read_text() == expected
     assert os.access(shim, os.X_OK)
     again = subprocess.run(["smoke", "install", "--wg-shim", str(wg.shim_dir)], cwd=wg.repo.path, env=wg.env,
                            capture_output=True, text=True)
@@ -291,3 +294,19 @@ stdout_contains = ["billing ok"]
     assert res.returncode == 0, res.stderr
     assert wg.calls()[-1] == "[done][fix-login][fix-billing]"
     assert res.stdout.count("login_works") >= 1 and res.stdout.count("billing_works") >= 1
+
+
+def test_a_smoke_module_in_the_folder_or_on_pythonpath_does_not_pass_wg_done(wg: Wg, tmp_path: Path) -> None:
+    """Red-team review: the shim ran `python -m smoke`, which a smoke.py in the agent's
+    folder or a smoke/ package on PYTHONPATH could stand in for."""
+    wg.repo.write("src/login/state.txt", "login broken\n")
+    wg.repo.write("smoke.py", "raise SystemExit(0)\n")
+    fake = tmp_path / "impostor" / "smoke"
+    fake.mkdir(parents=True)
+    (fake / "__init__.py").write_text("")
+    (fake / "__main__.py").write_text("raise SystemExit(0)\n")
+    (fake.parent / "typing.py").write_text("raise SystemExit(0)\n")  # a module the shim itself imports
+    res = wg("done", "fix-login", env={"PYTHONPATH": str(fake.parent), "WG_AGENT_ID": "a1"})
+    assert res.returncode == 1, res.stdout + res.stderr
+    assert "login_works" in res.stdout
+    assert wg.calls() == []

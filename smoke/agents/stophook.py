@@ -125,7 +125,7 @@ def _grow_only(root: Path, base_ref: str, deadline: float, scripts: list[str]) -
         return None
     try:
         res = subprocess.run(
-            [sys.executable, "-m", "smoke", "check", "--grow-only", "--base", base, "--color", "never"],
+            [sys.executable, "-E", "-P", "-m", "smoke", "check", "--grow-only", "--base", base, "--color", "never"],
             cwd=root, env=_child_env(), stdin=subprocess.DEVNULL, capture_output=True, text=True, errors="replace",
             timeout=max(1.0, (deadline - time.monotonic()) / 2),
         )
@@ -175,7 +175,7 @@ def _scrub(text: str) -> str:
 
 def _run(root: Path, names: list[str], deadline: float) -> tuple[list[dict[str, Any]], bool, str, int]:
     """`smoke run --json NAMES` in a child: (results, whether it finished, its report, its exit code)."""
-    command = [sys.executable, "-m", "smoke", "run", "--json", "--color", "never", "--", *names]
+    command = [sys.executable, "-E", "-P", "-m", "smoke", "run", "--json", "--color", "never", "--", *names]
     budget = deadline - time.monotonic()
     grace = min(10.0, max(0.5, budget * 0.25))
     child = subprocess.Popen(
