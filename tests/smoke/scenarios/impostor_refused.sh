@@ -28,4 +28,4 @@ CLAUDECODE=1 PYTHONPATH="$SMOKE_SCRATCH/impostor" BASH_ENV="$SMOKE_SCRATCH/bash_
   git commit -qm "break the parser" > "$SMOKE_SCRATCH/commit.log" 2>&1
 echo "impostor-commit-exit=$?"
 grep -o "parser_accepts_priority" "$SMOKE_SCRATCH/commit.log" | head -1
-grep -c "SMOKE_SKIP_SMOKE" "$SMOKE_SCRATCH/commit.log" | sed 's/^/names-bypass-variable=/'
+echo "names-bypass-variable=$(grep -c "SMOKE_SKIP_SMOKE" "$SMOKE_SCRATCH/commit.log")"
