@@ -213,10 +213,31 @@ def _settings(base: dict[str, Any], current: dict[str, Any]) -> list[Violation]:
         if var not in kept and var not in DEFAULT_AGENT_ENV:
             out.append(Violation(
                 None, "settings.agent_env",
-                f"agent variable {var!r} was removed (an agent that sets it would pass as a human"
-                " for --skip-smoke and SMOKE_ALLOW_SHRINK; put it back)",
+                f"agent variable {var!r} was removed (an agent that sets it would pass as a person; put it back)",
             ))
     out.extend(_build(was, now))
+    out.extend(_steering(was, now))
+    return out
+
+
+def _steering(was: dict[str, Any], now: dict[str, Any]) -> list[Violation]:
+    """Settings that decide what a gate looks at: which base a task's branch is compared
+    with, how a task is found from the branch, and what an unguarded change costs."""
+    out: list[Violation] = []
+    for key, why in (
+        ("base_ref", "the commits a task's gate looks at would change"),
+        ("task_branch_pattern", "which task a branch belongs to would change"),
+    ):
+        if key in was and now.get(key) != was.get(key):
+            out.append(Violation(
+                None, f"settings.{key}",
+                f"changed from {_inline(was[key])} to {_inline(now.get(key))} ({why}; restore it)",
+            ))
+    if was.get("unguarded") in ("block", "all") and now.get("unguarded", "warn") == "warn":
+        out.append(Violation(
+            None, "settings.unguarded",
+            f"changed from {_inline(was['unguarded'])} to \"warn\" (a change no scenario guards would pass; restore it)",
+        ))
     return out
 
 

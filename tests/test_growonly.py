@@ -455,8 +455,8 @@ def test_an_agent_variable_removed_from_agent_env_is_refused(now: str) -> None:
     found = _messages(base, f"[settings]\n{now}" + BASE)
     removed = [v for v in ("MY_BOT", "OTHER_BOT") if v not in now]
     assert found == [
-        f"key 'settings.agent_env': agent variable '{v}' was removed (an agent that sets it would pass as a human"
-        " for --skip-smoke and SMOKE_ALLOW_SHRINK; put it back)"
+        f"key 'settings.agent_env': agent variable '{v}' was removed (an agent that sets it would pass as a person;"
+        " put it back)"
         for v in removed
     ]
 
@@ -503,7 +503,7 @@ def test_agent_env_build_and_negation_are_refused_through_git_with_lines(committ
         "tests/smoke/manifest.toml:7: scenario 'reads' key 'paths': negation '!src/**' was added"
         " (it unselects the scenario for those files; remove it, and guard them with a new scenario if they need another one)",
         "tests/smoke/manifest.toml:1: key 'settings.agent_env': agent variable 'MY_BOT' was removed"
-        " (an agent that sets it would pass as a human for --skip-smoke and SMOKE_ALLOW_SHRINK; put it back)",
+        " (an agent that sets it would pass as a person; put it back)",
         "tests/smoke/manifest.toml:1: key 'settings.build': was removed"
         " (scenarios would test whatever is installed, not this code; restore it)",
     ]
@@ -700,3 +700,29 @@ def test_stage_pre_push_deleted_script_and_manifest_at_the_pushed_commit(committ
 def test_push_flag_misuse_is_a_usage_error(committed: Repo, args: list[str], message: str) -> None:
     res = committed.smoke("check", *args)
     assert (res.returncode, res.stdout, res.stderr) == (2, "", message)
+
+
+# ------------------------------------------------------------ settings that steer the gate (red-team review)
+
+
+def test_a_changed_base_ref_or_task_branch_pattern_is_refused() -> None:
+    base = '[settings]\nbase_ref = "main"\ntask_branch_pattern = "^wg/(?P<task>.+)$"\n' + BASE
+    moved = base.replace('base_ref = "main"', 'base_ref = "feat"').replace("^wg/", "^nothing/")
+    assert _messages(base, moved) == [
+        "key 'settings.base_ref': changed from \"main\" to \"feat\" (the commits a task's gate looks at would change;"
+        " restore it)",
+        "key 'settings.task_branch_pattern': changed from \"^wg/(?P<task>.+)$\" to \"^nothing/(?P<task>.+)$\""
+        " (which task a branch belongs to would change; restore it)",
+    ]
+    assert _messages(BASE, moved) == []  # set for the first time: nothing was promised
+
+
+@pytest.mark.parametrize("was", ["block", "all"])
+def test_unguarded_back_to_warn_is_refused(was: str) -> None:
+    base = f'[settings]\nunguarded = "{was}"\n' + BASE
+    expected = [
+        f"key 'settings.unguarded': changed from \"{was}\" to \"warn\" (a change no scenario guards would pass; restore it)"
+    ]
+    assert _messages(base, '[settings]\nunguarded = "warn"\n' + BASE) == expected
+    assert _messages(base, BASE) == expected
+    assert _messages(base, '[settings]\nunguarded = "block"\n' + BASE) == []
