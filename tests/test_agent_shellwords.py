@@ -54,3 +54,10 @@ def test_descriptor_redirections() -> None:
 def test_incomplete_lines_are_an_error(line: str) -> None:
     with pytest.raises(shellwords.ParseError):
         shellwords.parse(line)
+
+
+def test_a_pipe_remembers_what_feeds_the_next_command() -> None:
+    # red-team review: `echo ... | sh` must be judged by what is piped into the shell.
+    first, second, third = shellwords.parse("echo hi | base64 -d |& sh; ls")[:3]
+    assert second.piped_from is first and third.piped_from is second
+    assert shellwords.parse("a; b")[1].piped_from is None

@@ -31,7 +31,12 @@ GATE_VARS = frozenset({
     "SMOKE_SKIP_SMOKE", "SMOKE_AGENT_OVERRIDE", "WG_SMOKE_AGENT_OVERRIDE", "SMOKE_ALLOW_SHRINK",
     "SMOKE_MANIFEST", "WG_SMOKE_MANIFEST", "SMOKE_BIN",
 })
-GIT_CONFIG_VARS = ("GIT_CONFIG_PARAMETERS", "GIT_CONFIG_COUNT", "GIT_CONFIG_KEY_", "GIT_CONFIG_VALUE_")
+GIT_CONFIG_VARS = (
+    "GIT_CONFIG_PARAMETERS", "GIT_CONFIG_COUNT", "GIT_CONFIG_KEY_", "GIT_CONFIG_VALUE_", "GIT_CONFIG_GLOBAL",
+    "GIT_CONFIG_SYSTEM",
+)
+# The branches the gate compares the agent's work against (their merge-base); moving one hides commits.
+BASE_BRANCHES = ("main", "master", "trunk")
 SMOKE_HOOK_IDS = frozenset({"smoke-gate", "smoke-gate-push", "smoke-check", "smoke-grow-only"})
 # git commands that run hooks a --no-verify would skip.
 HOOK_RUNNERS = frozenset({"commit", "push", "merge", "pull", "rebase", "am", "cherry-pick", "revert"})
@@ -61,6 +66,7 @@ WRAPPER_VALUES = {
 PROTECTED = (
     (".git/hooks", "the git hooks"),
     (".git/smoke", "smoke-gate's records"),
+    (".git/config", "git's configuration"),
     ("tests/smoke", "the smoke manifest and its scenarios"),
     (".pre-commit-config.yaml", "the pre-commit configuration"),
     *((h.config, f"the {h.title} hooks") for h in HARNESSES.values()),
@@ -77,7 +83,12 @@ HOME_PROTECTED = (
     ("~/.codex/hooks.json", "the OpenAI Codex CLI hooks"),
     ("~/.gemini/settings.json", "the Gemini CLI hooks"),
     ("~/.cursor/hooks.json", "the Cursor hooks"),
+    # git's own configuration for every repository: it can move the hooks (core.hooksPath, include.path).
+    ("~/.gitconfig", "git's configuration"),
+    ("~/.config/git/config", "git's configuration"),
 )
+# Scratch output inside what is protected: removing it weakens nothing.
+SCRATCH = (".git/smoke/runs",)
 
 MANIFEST = "tests/smoke/manifest.toml"
 
@@ -113,6 +124,7 @@ class _Checker:
         self.cwd = cwd
         self.root = root or _toplevel(cwd) or cwd
         self._protected: list[tuple[str, str]] | None = None
+        self._gitdirs: list[str] | None = None
 
     def protected(self) -> list[tuple[str, str]]:
         """PROTECTED, plus the folder git runs hooks from when core.hooksPath moves it inside the repository."""
@@ -315,13 +327,73 @@ class _Checker:
         if sub in HOOK_RUNNERS:
             return _no_verify(rest, known)
         if sub == "config":
-            return _git_config(rest, known)
+            return self.git_config(rest, known)
         if sub in ("rm", "mv"):
             return self.paths(sub, rest, known)
+        if sub in ("branch", "update-ref", "checkout", "switch"):
+            return _moves_base(sub, rest, known)
         if sub == "update-index":
             values = [a.value(known) for a in rest]
             if any(v in ("--assume-unchanged", "--skip-worktree") for v in values):
                 return self.paths("update-index", rest, known)
+        return None
+
+    def git_config(self, args: list[Word], known: dict[str, str]) -> Denial | None:
+        """`git config` (old and new syntax): a write that moves the hooks, includes a file, or aliases a skip."""
+        values = [a.value(known) for a in args]
+        if any(v is None for v in values):
+            return _unknown("git config")
+        plain = [v for v in values if v is not None]
+        valued = {"--file", "-f", "--blob", "--type", "--default", "--comment", "--value", "--worktree-file"}
+        positional: list[str] = []
+        options: list[str] = []
+        i = 0
+        while i < len(plain):
+            v = plain[i]
+            if v in valued:
+                i += 2
+                continue
+            (options if v.startswith("-") else positional).append(v)
+            i += 1
+        action = positional.pop(0) if positional and positional[0] in (
+            "get", "set", "unset", "list", "edit", "rename-section", "remove-section",
+        ) else None
+        reads = {"--get", "--get-all", "--get-regexp", "--get-urlmatch", "--list", "-l", "--show-origin", "--name-only"}
+        if action in ("get", "list") or any(o in reads for o in options):
+            return None
+        if action == "edit" or any(o in ("-e", "--edit") for o in options):
+            return Denial("it edits git's configuration as a whole, where git's hooks are set", _HOOKS_INSTEAD)
+        lowered = [p.lower() for p in positional]
+        if action == "rename-section" or "--rename-section" in options:
+            if any(p == "core" or p.startswith(("alias", "include")) for p in lowered):
+                return Denial("it renames configuration that decides where git's hooks run", _HOOKS_INSTEAD)
+            return None
+        writes = len(positional) >= 2 or action in ("set", "unset") or any(
+            o.startswith(("--unset", "--replace", "--add")) for o in options
+        )
+        if not writes or not positional:
+            return None
+        key = lowered[0]
+        denial = _config_key(key)
+        if denial is not None:
+            return denial
+        if key.startswith("alias.") and len(positional) >= 2:
+            return self.alias(positional[1], known)
+        return None
+
+    def alias(self, value: str, known: dict[str, str]) -> Denial | None:
+        """A git alias's value, judged as the git command it becomes; a shell alias (`!...`) cannot be followed."""
+        skips = Denial("it defines a git alias that skips git's hooks", _HOOKS_INSTEAD)
+        if value.lstrip().startswith("!"):
+            return Denial("it defines a git alias that runs a shell command, which smoke-gate cannot see through",
+                          "run the git command itself")
+        try:
+            commands = shellwords.parse(value)
+        except shellwords.ParseError:
+            return skips
+        for c in commands:
+            if self.git(c.words, dict(known)) is not None:
+                return skips
         return None
 
     # ------------------------------------------------------------ smoke-gate itself
@@ -362,8 +434,11 @@ class _Checker:
             return self._paths(base, _operands(args, known), ancestors=False)
         if base == "tee":
             values = [a.value(known) for a in args]
-            if not any(v in ("-a", "--append") for v in values):
-                return self._paths(base, _operands(args, known), ancestors=False)
+            appending = any(v in ("-a", "--append") for v in values)
+            for p in _operands(args, known):
+                denial = self._path(base, p, ancestors=False, appending=appending)
+                if denial is not None:
+                    return denial
             return None
         if base == "dd":
             for a in args:
@@ -424,13 +499,18 @@ class _Checker:
 
     def _path(self, what: str, path: str, *, ancestors: bool = True, appending: bool = False) -> Denial | None:
         """A denial when `path` (a glob too) is or holds what the gate reads."""
+        for home in ("$HOME/", "${HOME}/"):
+            if path.startswith(home):
+                path = "~/" + path[len(home) :]
         rel = self._relative(path)
+        if rel is not None and any(_touches(rel, s)[0] for s in SCRATCH):
+            return None  # the gate's scratch output (saved run output): nothing it reads
         if rel is None:
             full = posixpath.normpath(posixpath.join(self.cwd, os.path.expanduser(path)))
             for home, label in HOME_PROTECTED:
                 if full == posixpath.normpath(os.path.expanduser(home)):
                     return Denial(
-                        f"it would change or remove {label} ({path}), which can switch them off",
+                        f"it would change or remove {label} ({path}), which can switch the hooks off",
                         "leave the harness's settings as they are; ask the person you work for to change them",
                     )
             return None
@@ -471,10 +551,32 @@ class _Checker:
             return "."
         if full.startswith(root + "/"):
             return full[len(root) + 1 :]
-        marker = full.find("/.git/")
-        if marker >= 0 or full.endswith("/.git"):
-            return full[marker + 1 :] if marker >= 0 else ".git"  # another checkout's git directory
-        return None
+        for gitdir in self.gitdirs():
+            if full == gitdir:
+                return ".git"
+            if full.startswith(gitdir + "/"):
+                return ".git/" + full[len(gitdir) + 1 :]  # this repository's git directory, kept elsewhere
+        return None  # outside: another repository's .git is not this gate's
+
+    def gitdirs(self) -> list[str]:
+        """Where this repository's git directory really is, when `.git` is a file (a worktree, a submodule): its own and the common one."""
+        if self._gitdirs is None:
+            self._gitdirs = []
+            dotgit = posixpath.join(self.root, ".git")
+            try:
+                with open(dotgit, encoding="utf-8") as f:
+                    line = f.read().strip()
+            except OSError:
+                line = ""
+            if line.startswith("gitdir:"):
+                own = posixpath.normpath(posixpath.join(self.root, line[len("gitdir:") :].strip()))
+                self._gitdirs.append(own)
+                try:
+                    with open(posixpath.join(own, "commondir"), encoding="utf-8") as f:
+                        self._gitdirs.append(posixpath.normpath(posixpath.join(own, f.read().strip())))
+                except OSError:
+                    pass
+        return self._gitdirs
 
 
 # ---------------------------------------------------------------- pieces
@@ -517,9 +619,39 @@ def _operands(args: list[Word], known: dict[str, str]) -> list[str]:
     return operands
 
 
+def _head(word: Word, known: dict[str, str]) -> str:
+    """The part of a word known before its first expansion that cannot be resolved."""
+    out = []
+    for kind, v in word.parts:
+        if kind == "lit":
+            out.append(str(v))
+        elif kind == "var" and str(v) in known:
+            out.append(known[str(v)])
+        else:
+            break
+    return "".join(out)
+
+
 def _adds_exec(args: list[Word], known: dict[str, str]) -> bool:
-    modes = [v for v in (a.value(known) for a in args) if v is not None and not v.startswith("-")][:1]
-    return bool(modes) and "+" in modes[0] and all(c in "ugoa+x" for c in modes[0])
+    """Whether a chmod mode keeps (or adds) the owner's read and execute bits: hooks and scenarios still run."""
+    values = [a.value(known) for a in args]
+    modes = [v for v in values if v is None or not (v.startswith("--") or (v.startswith("-") and set(v[1:]) <= set("RcfvhHLP")))][:1]
+    if not modes or modes[0] is None:
+        return False
+    mode = modes[0]
+    if mode.isdigit():
+        return len(mode) >= 3 and int(mode[-3]) & 5 == 5
+    for clause in mode.split(","):
+        who = clause[: len(clause) - len(clause.lstrip("ugoa"))]
+        ops = clause[len(who) :]
+        if not ops or ops[0] not in "+-=":
+            return False
+        owner = not who or "u" in who or "a" in who
+        if ops[0] == "-" and owner and any(c in ops for c in "rx"):
+            return False
+        if ops[0] == "=" and owner and not ("r" in ops and "x" in ops):
+            return False
+    return True
 
 
 def _agent_vars() -> tuple[str, ...]:
@@ -572,6 +704,18 @@ def _commit(args: list[Word], known: dict[str, str]) -> Denial | None:
     while i < len(args):
         v = args[i].value(known)
         if v is None:
+            # Built at run time: harmless when its known start already makes it an option's value
+            # (`--author="$(git config user.name) <a@b>"`, `-m"$(date)"`), a way round when it could be a flag.
+            head = _head(args[i], known)
+            name = head.split("=", 1)[0]
+            if head.startswith("--") and "=" in head and not _long_prefix(name, "--no-verify", "--no-veri"):
+                i += 1
+                continue
+            short = head[1:] if head.startswith("-") and not head.startswith("--") else ""
+            cut = next((j for j, ch in enumerate(short) if ch in COMMIT_SHORT_VALUES | COMMIT_SHORT_ATTACHED), -1)
+            if cut >= 0 and "n" not in short[:cut]:
+                i += 1
+                continue
             return _unknown("git commit")
         i += 1
         if v == "--":
@@ -613,31 +757,73 @@ def _git_config_value(value: str | None) -> Denial | None:
     if value is None:
         return _unknown("git -c")
     key = value.split("=", 1)[0].lower()
-    if key == "core.hookspath":
-        return Denial("it points git's hooks somewhere else, away from the smoke gate", _HOOKS_INSTEAD)
+    denial = _config_key(key)
+    if denial is not None:
+        return denial
     if key.startswith("alias."):
         return Denial("it defines a git alias on the fly, which smoke-gate cannot see through", "run the git command itself")
     return None
 
 
-def _git_config(args: list[Word], known: dict[str, str]) -> Denial | None:
-    values = [a.value(known) for a in args]
-    if any(v is None for v in values):
-        return _unknown("git config")
-    plain = [v for v in values if v is not None]
-    reads = {"--get", "--get-all", "--get-regexp", "--list", "-l", "get", "list", "--show-origin", "--name-only"}
-    positional = [v for v in plain if not v.startswith("-") and v not in ("get", "set", "unset", "list")]
-    if any(v in reads for v in plain):
-        return None
-    key = positional[0].lower() if positional else ""
-    writes = len(positional) >= 2 or any(v.startswith(("--unset", "--replace", "--add", "--remove-section", "--rename-section")) for v in plain) or "set" in plain or "unset" in plain
-    if not writes:
-        return None
-    if key == "core.hookspath" or any(v.lower().startswith("core.hookspath") for v in plain):
+def _config_key(key: str) -> Denial | None:
+    """A configuration key whose value alone can move or skip the hooks."""
+    if key == "core.hookspath":
         return Denial("it points git's hooks somewhere else, away from the smoke gate", _HOOKS_INSTEAD)
-    if key.startswith("alias.") and any(("no-verify" in v or " -n" in f" {v}" or "hookspath" in v.lower()) for v in positional[1:]):
-        return Denial("it defines a git alias that skips git's hooks", _HOOKS_INSTEAD)
+    if key == "include.path" or key.startswith("includeif."):
+        return Denial("it makes git read more configuration from another file, which could move git's hooks", _HOOKS_INSTEAD)
     return None
+
+
+def _base_ref(name: str) -> bool:
+    """Whether `name` is a base branch, or its ref (local or a remote's copy)."""
+    if name in BASE_BRANCHES:
+        return True
+    parts = name.split("/")
+    if name.startswith("refs/heads/"):
+        return "/".join(parts[2:]) in BASE_BRANCHES
+    if name.startswith("refs/remotes/") and len(parts) == 4:
+        return parts[3] in BASE_BRANCHES
+    return False
+
+
+_MOVES_BASE = Denial(
+    "it moves the base branch the smoke gate compares the work against",
+    "leave the base branch where it is; commit your work on your own branch and let the gate judge it",
+)
+
+
+def _moves_base(sub: str, args: list[Word], known: dict[str, str]) -> Denial | None:
+    """`git branch -f`, `git update-ref`, `checkout -B`, `switch -C` aimed at a base branch."""
+    values = [a.value(known) for a in args]
+    if sub == "update-ref":
+        if "--stdin" in values:
+            return _unknown("git update-ref")
+        positional = [v for v in values if v is None or not v.startswith("-")]
+        if "-m" in values:  # the reason's text is not a ref
+            j = values.index("-m")
+            if j + 1 < len(values):
+                positional = [v for k, v in enumerate(values) if (v is None or not v.startswith("-")) and k != j + 1]
+        if positional and (positional[0] is None or _base_ref(positional[0])):
+            return _unknown("git update-ref") if positional[0] is None else _MOVES_BASE
+        return None
+    forcing = {
+        "branch": ("-f", "--force", "-M", "-C", "--force-create"),
+        "checkout": ("-B",),
+        "switch": ("-C", "--force-create"),
+    }[sub]
+    clustered = [v for v in values if v is not None and v.startswith("-") and not v.startswith("--")]
+    forced = any(v in forcing for v in values) or (sub == "branch" and any("f" in v[1:] for v in clustered))
+    if not forced:
+        return None
+    positional = [v for v in values if v is None or not v.startswith("-")]
+    if sub == "branch" and any(v in ("-M", "-C") for v in values):
+        positional = positional[-1:]
+    if not positional:
+        return None
+    target = positional[0]
+    if target is None:
+        return _unknown(f"git {sub}")
+    return _MOVES_BASE if _base_ref(target) or _base_ref(f"refs/heads/{target}") else None
 
 
 def _in_place(args: list[Word], known: dict[str, str]) -> bool:

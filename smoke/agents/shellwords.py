@@ -68,6 +68,7 @@ class Command:
         self.words: list[Word] = []
         self.redirects: list[tuple[str, Word]] = []
         self.heredocs: list[str] = []  # bodies, kept as data
+        self.piped_from: Command | None = None  # the command whose output `|` feeds this one's input
 
     def empty(self) -> bool:
         return not (self.assigns or self.words or self.redirects)
@@ -118,7 +119,10 @@ class _Parser:
                     depth = max(0, depth - 1)
                 elif op == "(":
                     depth += 1
+                previous = current
                 current = self._end(found, current)
+                if op in ("|", "|&") and not previous.empty():
+                    current.piped_from = previous
                 continue
             redirect = self._redirect()
             if redirect is not None:
