@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 import posixpath
+import re
 
 from smoke.agents import shellwords
 from smoke.agents.harnesses import AGENT_VARS
@@ -50,8 +51,8 @@ COMMIT_LONG_VALUES = (
 GIT_GLOBAL_VALUES = ("-c", "-C", "--git-dir", "--work-tree", "--namespace", "--super-prefix", "--config-env", "--exec-path")
 SHELLS = frozenset({"sh", "bash", "zsh", "dash", "ksh", "mksh", "ash", "busybox"})
 WRAPPERS = frozenset({
-    "command", "builtin", "exec", "nohup", "time", "nice", "timeout", "stdbuf", "xargs", "sudo", "doas",
-    "setsid", "unbuffer", "chronic", "ionice", "flock", "watch", "caffeinate",
+    "command", "builtin", "exec", "nohup", "time", "nice", "timeout", "stdbuf", "sudo", "doas",
+    "setsid", "unbuffer", "chronic", "ionice", "flock", "watch", "caffeinate", "screen",
 })
 RESERVED = frozenset({"!", "{", "}", "if", "then", "else", "elif", "fi", "do", "done", "while", "until", "case", "esac", "in", "function", "select"})
 # Wrapper options that take the next word as their value.
@@ -59,8 +60,25 @@ WRAPPER_VALUES = {
     "sudo": {"-u", "-g", "-C", "-D", "-h", "-p", "-r", "-t", "-U"}, "doas": {"-u", "-C"},
     "nice": {"-n"}, "ionice": {"-c", "-n", "-p"}, "timeout": {"-s", "-k", "--signal", "--kill-after"},
     "xargs": {"-I", "-L", "-n", "-P", "-s", "-d", "-E", "-a"}, "stdbuf": {"-i", "-o", "-e"},
-    "flock": {"-w", "-E", "-c"}, "watch": {"-n", "-d"}, "exec": {"-a"},
+    "flock": {"-w", "-E", "-c"}, "watch": {"-n", "-d"}, "exec": {"-a"}, "screen": {"-S", "-t", "-c", "-p", "-h", "-T", "-e"},
 }
+# Programs that read a shell script on their standard input when given none to run (`echo ... | at now`).
+STDIN_RUNNERS = frozenset({"at", "batch"})
+# Programs that run the shell text given to their -c (or --command).
+COMMAND_RUNNERS = frozenset({"su", "runuser", "script"})
+# tmux commands whose arguments are a shell command to run (or keys typed into a shell).
+TMUX_RUNS = frozenset({
+    "new", "new-session", "new-window", "neww", "split-window", "splitw", "respawn-pane", "respawnp",
+    "respawn-window", "respawnw", "run-shell", "run", "send-keys", "send", "display-popup", "popup",
+})
+TMUX_VALUES = frozenset({"-s", "-n", "-c", "-x", "-y", "-e", "-F", "-t", "-f", "-l", "-N", "-T", "-d", "-w", "-h"})
+# Interpreters and the option whose value is a program: its string literals are judged as commands.
+INTERPRETERS = {
+    "perl": "eE", "ruby": "e", "node": "ep", "nodejs": "ep", "php": "r", "python": "c", "deno": "",
+}
+_LONG_CODE = ("--eval", "--print")
+# A string literal in a program's text: '...', "..." or `...`.
+_STRING = re.compile(r"""'((?:[^'\\\n]|\\.)*)'|"((?:[^"\\\n]|\\.)*)"|`((?:[^`\\]|\\.)*)`""")
 
 # What the gate reads, relative to the repository's top level.
 PROTECTED = (
@@ -125,6 +143,7 @@ class _Checker:
         self.root = root or _toplevel(cwd) or cwd
         self._protected: list[tuple[str, str]] | None = None
         self._gitdirs: list[str] | None = None
+        self.feed: tuple[str, str | None] = ("none", None)
 
     def protected(self) -> list[tuple[str, str]]:
         """PROTECTED, plus the folder git runs hooks from when core.hooksPath moves it inside the repository."""
@@ -159,6 +178,72 @@ class _Checker:
     # ------------------------------------------------------------ one simple command
 
     def command(self, c: Command, known: dict[str, str], depth: int) -> Denial | None:
+        saved = self.feed
+        self.feed = self._feed(c, known)
+        try:
+            return self._command(c, known, depth)
+        finally:
+            self.feed = saved
+
+    def _feed(self, c: Command, known: dict[str, str]) -> tuple[str, str | None]:
+        """What the command reads on its standard input: ("none"|"text"|"unknown"|"file", the text when known)."""
+        feed: tuple[str, str | None] = ("none", None)
+        if c.piped_from is not None:
+            text = self._output(c.piped_from, known)
+            feed = ("text", text) if text is not None else ("unknown", None)
+        bodies = iter(c.heredocs)
+        for op, target in c.redirects:
+            if op in ("<<", "<<-"):
+                body = next(bodies, None)
+                feed = ("text", body) if body is not None else ("unknown", None)
+            elif op == "<<<":
+                v = target.value(known)
+                feed = ("text", v + "\n") if v is not None else ("unknown", None)
+            elif op in ("<", "<>") and target.value(known) not in ("/dev/stdin", "/dev/fd/0"):
+                feed = ("file", None)
+        return feed
+
+    def _output(self, c: Command, known: dict[str, str]) -> str | None:
+        """What a literal `echo`, `printf` or `cat` of a here-document writes; None when it cannot be known."""
+        if not c.words or c.assigns:
+            return None
+        name = c.words[0].value(known)
+        values = [a.value(known) for a in c.words[1:]]
+        base = posixpath.basename(name or "")
+        if base in ("echo", "printf") and any(v is None for v in values):
+            return None
+        plain = [v for v in values if v is not None]
+        if base == "echo":
+            while plain and plain[0] in ("-n", "-e", "-E", "-ne", "-en"):
+                plain.pop(0)
+            return _unescape(" ".join(plain)) + "\n"
+        if base == "printf":
+            if plain and plain[0] == "--":
+                plain.pop(0)
+            if not plain or plain[0].startswith("-"):
+                return None
+            rest = iter(plain[1:])
+            out = re.sub(r"%[-+ #0-9.]*[sbdqc]", lambda m: next(rest, ""), plain[0].replace("%%", "\0"))
+            return _unescape(out.replace("\0", "%")) + " ".join(rest)
+        if base == "cat" and not [v for v in values if v is None or not v.startswith("-")]:
+            kind, text = self._feed(c, known)
+            return text if kind == "text" else None
+        return None
+
+    def stdin(self, what: str, known: dict[str, str], depth: int) -> Denial | None:
+        """A program that runs the script on its standard input: judged when that is known text."""
+        kind, text = self.feed
+        if kind == "text" and text is not None:
+            return self.script(text, dict(known), depth + 1)
+        if kind == "unknown":
+            return Denial(
+                f"it feeds {what} commands that smoke-gate cannot read before they run (built at run time, "
+                "downloaded or decoded)",
+                "write the command out plainly",
+            )
+        return None
+
+    def _command(self, c: Command, known: dict[str, str], depth: int) -> Denial | None:
         for op, target in c.redirects:
             denial = self.redirect(op, target, known)
             if denial is not None:
@@ -194,12 +279,176 @@ class _Checker:
                 continue
             if base == "env":
                 return self.env(words[1:], known, depth)
+            if base == "exec":
+                for w in words[1:]:
+                    v = w.value(known)
+                    if v is None or not v.startswith("-") or v == "--":
+                        break
+                    if "c" in v[1:]:
+                        return _unset_agent("it runs the command with an empty environment, clearing the variable that says an agent is running")
+            if base == "xargs":
+                return self.xargs(words[1:], known, depth)
+            if base in STDIN_RUNNERS:
+                values = [w.value(known) for w in words[1:]]
+                if any(v is not None and v.startswith(("-f", "-l", "-r", "-d", "-c")) for v in values):
+                    return None  # a script file, or the queue
+                return self.stdin(f"'{base}'", known, depth)
+            if base in COMMAND_RUNNERS:
+                return self.runner(base, words[1:], known, depth)
+            if base == "tmux":
+                return self.tmux(words[1:], known, depth)
             if base in WRAPPERS:
                 words = _after_options(words[1:], known, WRAPPER_VALUES.get(base, set()), positional=1 if base == "timeout" else 0)
                 continue
             if base in SHELLS or base.startswith(("python", "pypy")) or base in ("eval", "git", "smoke", "wg", "pre-commit"):
                 return self.program(base, words[1:], known, depth)
+            if base in INTERPRETERS:
+                denial = self.code(base, words[1:], known, depth)
+                if denial is not None:
+                    return denial
             return self.generic(base, words[1:], known, depth)
+        return None
+
+    def xargs(self, words: list[Word], known: dict[str, str], depth: int) -> Denial | None:
+        """xargs runs its command with words read from its input added: judged with them when they are known text."""
+        values = [w.value(known) for w in words]
+        command = _after_options(words, known, WRAPPER_VALUES["xargs"], positional=0)
+        kind, text = self.feed
+        self.feed = ("none", None)
+        if not command:
+            return None
+        if kind == "text" and text is not None and not any(v is not None and v.startswith("-a") for v in values):
+            try:
+                extra = [w for c in shellwords.parse(text) for w in c.words]
+            except shellwords.ParseError:
+                extra = None
+            if extra is not None:
+                return self.run([*command, *extra], known, depth)
+        if kind != "none" or any(v is not None and v.startswith("-a") for v in values):
+            head = [w.value(known) for w in command]
+            name = posixpath.basename(head[0] or "")
+            sub = next((v for v in head[1:] if v is None or not v.startswith("-")), "")
+            judged = name in ("smoke", "wg", "env", "eval", "pre-commit", "exec") or name in SHELLS or name in WRAPPERS
+            if judged or (name == "git" and (sub is None or sub in HOOK_RUNNERS or sub in (
+                "commit-tree", "config", "branch", "update-ref", "checkout", "switch", "update-index",
+            ))):
+                return Denial(
+                    "smoke-gate cannot tell what arguments 'xargs' adds to this command (they come from its input)",
+                    "write the command out plainly",
+                )
+        return self.run(command, known, depth)
+
+    def runner(self, base: str, words: list[Word], known: dict[str, str], depth: int) -> Denial | None:
+        """su, runuser, script: the text of -c (--command) is a line of its own; without one, they may read standard input."""
+        values = [w.value(known) for w in words]
+        for i, v in enumerate(values):
+            if v is None:
+                continue
+            text: str | None | bool = False
+            if v in ("-c", "--command") or (v.startswith("-") and not v.startswith("--") and v.endswith("c")):
+                text = values[i + 1] if i + 1 < len(values) else ""
+            elif v.startswith("--command="):
+                text = v.split("=", 1)[1]
+            if text is False:
+                continue
+            if text is None or not isinstance(text, str):
+                return _unknown(base)
+            return self.script(text, dict(known), depth + 1)
+        return self.stdin(f"'{base}'", known, depth)
+
+    def tmux(self, words: list[Word], known: dict[str, str], depth: int) -> Denial | None:
+        """tmux new-session, new-window, split-window, run-shell, send-keys...: the command they start is judged."""
+        values = [w.value(known) for w in words]
+        i = 0
+        while i < len(values):
+            v = values[i]
+            if v is None:
+                return _unknown("tmux")
+            if v == "-c":
+                text = values[i + 1] if i + 1 < len(values) else ""
+                return _unknown("tmux") if text is None else self.script(text, dict(known), depth + 1)
+            if v in ("-L", "-S", "-f", "-T"):
+                i += 2
+                continue
+            if v.startswith("-"):
+                i += 1
+                continue
+            break
+        if i >= len(values) or values[i] not in TMUX_RUNS:
+            return None
+        sub = values[i]
+        j = i + 1
+        while j < len(values):
+            v = values[j]
+            if v is None:
+                return _unknown("tmux")
+            if v == "--":
+                j += 1
+                break
+            if v in TMUX_VALUES and v != "-d":
+                if v == "-e" and j + 1 < len(words):
+                    assign = shellwords._assignment(words[j + 1])
+                    denial = _assignment(assign[0], assign[1], known) if assign else None
+                    if denial is not None:
+                        return denial
+                j += 2
+                continue
+            if v.startswith("-") and len(v) > 1:
+                j += 1
+                continue
+            break
+        rest = values[j:]
+        if sub in ("send-keys", "send"):
+            rest = [r for r in rest if r not in ("Enter", "C-m", "KPEnter", "C-j")]
+        if not rest:
+            return None
+        if any(r is None for r in rest):
+            return _unknown("tmux")
+        return self.script(" ".join(r for r in rest if r is not None), dict(known), depth + 1)
+
+    def code(self, base: str, args: list[Word], known: dict[str, str], depth: int) -> Denial | None:
+        """`python -c`, `perl -e`, `node -e`...: git, smoke and wg commands spelled in the program's strings are judged."""
+        letters = INTERPRETERS["python" if base.startswith(("python", "pypy")) else base]
+        for i, a in enumerate(args):
+            v = a.value(known)
+            if v is None or not v.startswith("-") or v == "--":
+                continue
+            if v in _LONG_CODE or (letters and not v.startswith("--") and v[-1] in letters):
+                program = args[i + 1].value(known) if i + 1 < len(args) else None
+            elif v.startswith(tuple(o + "=" for o in _LONG_CODE)):
+                program = v.split("=", 1)[1]
+            else:
+                continue
+            if program is None:
+                return None
+            return self.program_text(program, known, depth)
+        return None
+
+    def program_text(self, program: str, known: dict[str, str], depth: int) -> Denial | None:
+        """Each string literal as a command line, and each run of them joined by commas (`["git", "commit", "-n"]`) as words."""
+        runs: list[list[str]] = []
+        last_end = -1
+        for m in _STRING.finditer(program):
+            text = next(g for g in m.groups() if g is not None)
+            text = re.sub(r"\\(.)", lambda e: {"n": "\n", "t": "\t"}.get(e.group(1), e.group(1)), text)
+            if runs and program[last_end : m.start()].strip() == ",":
+                runs[-1].append(text)
+            else:
+                runs.append([text])
+            last_end = m.end()
+        for run in runs:
+            lines = [run[0]] if len(run) == 1 else [" ".join(shellwords_quote(t) for t in run)]
+            for line in lines:
+                try:
+                    commands = shellwords.parse(line)
+                except shellwords.ParseError:
+                    continue
+                for c in commands:
+                    name = c.words[0].value(known) if c.words else None
+                    if name is not None and posixpath.basename(name) in ("git", "smoke", "wg"):
+                        denial = self.command(c, dict(known), depth + 1)
+                        if denial is not None:
+                            return denial
         return None
 
     def env(self, words: list[Word], known: dict[str, str], depth: int) -> Denial | None:
@@ -210,6 +459,25 @@ class _Checker:
                 return Denial("smoke-gate cannot tell what this 'env' does (an argument built at run time)", "write the command out plainly")
             if w in ("-i", "--ignore-environment", "-"):
                 return _unset_agent("it empties the environment, clearing the variable that says an agent is running")
+            if w.startswith("-") and not w.startswith("--") and len(w) > 2:
+                # A cluster (-0u VAR, -vu VAR, -iS '...'): flags, then one option that takes the rest or the next word.
+                for j, ch in enumerate(w[1:], start=1):
+                    if ch == "i":
+                        return _unset_agent("it empties the environment, clearing the variable that says an agent is running")
+                    if ch in "uCS":
+                        attached = w[j + 1 :]
+                        if not attached:
+                            i += 1
+                            attached = words[i].value(known) if i < len(words) else ""  # type: ignore[assignment]
+                        if attached is None:
+                            return _unknown("env")
+                        if ch == "u" and attached in _agent_vars():
+                            return _unset_agent("it clears a variable that says an agent is running")
+                        if ch == "S":
+                            return self.script(attached, dict(known), depth + 1)
+                        break
+                i += 1
+                continue
             if w in ("-u", "--unset") or w.startswith(("--unset=", "-u")):
                 if w in ("-u", "--unset"):
                     i += 1
@@ -253,7 +521,7 @@ class _Checker:
             values = [a.value(known) for a in args]
             if len(values) >= 2 and values[0] == "-m" and values[1] == "smoke":
                 return self.smoke(args[2:], known)
-            return None
+            return self.code(base, args, known, depth)
         if base == "git":
             return self.git(args, known)
         if base == "smoke":
@@ -278,15 +546,21 @@ class _Checker:
             if v.startswith("--") and v != "--":
                 i += 1
                 continue
-            if v == "--" or not v.startswith(("-", "+")):
-                return None  # a script file, or standard input: not a line we can see
+            if v == "--":
+                return self.stdin("a shell", known, depth) if i + 1 >= len(args) else None
+            if v == "-":
+                return self.stdin("a shell", known, depth)
+            if not v.startswith(("-", "+")):
+                return None  # a script file: not a line we can see
             if "c" in v[1:]:
                 script = args[i + 1].value(known) if i + 1 < len(args) else ""
                 if script is None:
                     return Denial("smoke-gate cannot tell what this shell runs (its script is built at run time)", "write the command out plainly")
                 return self.script(script, dict(known), depth + 1)
+            if "s" in v[1:]:
+                return self.stdin("a shell", known, depth)
             i += 1
-        return None
+        return self.stdin("a shell", known, depth)
 
     # ------------------------------------------------------------ git
 
@@ -617,6 +891,16 @@ def _operands(args: list[Word], known: dict[str, str]) -> list[str]:
         elif after or not v.startswith("-") or v == "-":
             operands.append(v)
     return operands
+
+
+def _unescape(text: str) -> str:
+    """The backslash escapes echo -e and printf decode."""
+    return re.sub(r"\\([ntr\\])", lambda m: {"n": "\n", "t": "\t", "r": "\r", "\\": "\\"}[m.group(1)], text)
+
+
+def shellwords_quote(text: str) -> str:
+    """`text` as one shell word."""
+    return "'" + text.replace("'", "'\\''") + "'"
 
 
 def _head(word: Word, known: dict[str, str]) -> str:
