@@ -36,6 +36,12 @@ GIT_CONFIG_VARS = (
     "GIT_CONFIG_PARAMETERS", "GIT_CONFIG_COUNT", "GIT_CONFIG_KEY_", "GIT_CONFIG_VALUE_", "GIT_CONFIG_GLOBAL",
     "GIT_CONFIG_SYSTEM",
 )
+# Variables that change which code a program loads or runs before its own (the loader, Python, the shell's start files).
+RUN_VARS = frozenset({
+    "PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "BASH_ENV", "ENV", "LD_PRELOAD", "LD_AUDIT", "LD_LIBRARY_PATH",
+})
+# The programs whose code is the gate: git (and the hooks it runs), smoke, wg, pre-commit.
+TOOLS = frozenset({"git", "smoke", "wg", "pre-commit"})
 # The branches the gate compares the agent's work against (their merge-base); moving one hides commits.
 BASE_BRANCHES = ("main", "master", "trunk")
 SMOKE_HOOK_IDS = frozenset({"smoke-gate", "smoke-gate-push", "smoke-check", "smoke-grow-only"})
@@ -144,6 +150,8 @@ class _Checker:
         self._protected: list[tuple[str, str]] | None = None
         self._gitdirs: list[str] | None = None
         self.feed: tuple[str, str | None] = ("none", None)
+        self.loaded: set[str] = set()  # RUN_VARS set for what runs now
+        self.path_first = False  # PATH set to look somewhere else first
 
     def protected(self) -> list[tuple[str, str]]:
         """PROTECTED, plus the folder git runs hooks from when core.hooksPath moves it inside the repository."""
@@ -252,6 +260,8 @@ class _Checker:
             denial = _assignment(name, value, known)
             if denial is not None:
                 return denial
+        loaded = {name for name, _ in c.assigns if name in RUN_VARS}
+        path_first = any(name == "PATH" and _path_first(value) for name, value in c.assigns)
         if not c.words:
             for name, value in c.assigns:  # a plain assignment: the rest of the line can use it
                 v = value.value(known)
@@ -259,8 +269,24 @@ class _Checker:
                     known.pop(name, None)
                 else:
                     known[name] = v
+            self.loaded |= loaded  # may already be exported: the line's later commands see it
+            self.path_first = self.path_first or path_first
             return None
-        return self.run(c.words, known, depth)
+        saved = (self.loaded, self.path_first)
+        self.loaded, self.path_first = self.loaded | loaded, self.path_first or path_first
+        try:
+            return self.run(c.words, known, depth)
+        finally:
+            self.loaded, self.path_first = saved
+
+    def tool_env(self) -> Denial | None:
+        """A denial when git, smoke, wg or pre-commit would run with their code loaded from elsewhere."""
+        instead = "don't change how the gate's tools are found; run git, wg and smoke with the environment you were given"
+        if self.loaded:
+            return Denial("it changes which code git or the smoke gate loads before its own", instead)
+        if self.path_first:
+            return Denial("it puts another folder first where git or the smoke gate is looked up", instead)
+        return None
 
     def run(self, words: list[Word], known: dict[str, str], depth: int) -> Denial | None:
         """`words` as a command line: peel wrappers, then judge the command they run."""
@@ -271,7 +297,7 @@ class _Checker:
                 # A command named at run time (`$(which git) commit -n`): judged as git when it reads like git.
                 second = words[1].value(known) if len(words) > 1 else None
                 if second in HOOK_RUNNERS or second in ("commit-tree", "config"):
-                    return self.git(words[1:], known)
+                    return self.tool_env() or self.git(words[1:], known)
                 return None
             base = posixpath.basename(name)
             if base in RESERVED:
@@ -504,12 +530,20 @@ class _Checker:
                 denial = _assignment(assign[0], assign[1], known)
                 if denial is not None:
                     return denial
+                if assign[0] in RUN_VARS:
+                    self.loaded = self.loaded | {assign[0]}
+                if assign[0] == "PATH" and _path_first(assign[1]):
+                    self.path_first = True
                 i += 1
                 continue
             return self.run(words[i:], known, depth)
         return None
 
     def program(self, base: str, args: list[Word], known: dict[str, str], depth: int) -> Denial | None:
+        if base in TOOLS or (base.startswith(("python", "pypy")) and [a.value(known) for a in args[:2]] == ["-m", "smoke"]):
+            denial = self.tool_env()
+            if denial is not None:
+                return denial
         if base == "eval":
             text = _joined(args, known)
             if text is None:
@@ -690,7 +724,7 @@ class _Checker:
     # ------------------------------------------------------------ files
 
     def generic(self, base: str, args: list[Word], known: dict[str, str], depth: int) -> Denial | None:
-        if base == "cd":
+        if base in ("cd", "pushd"):
             target = args[0].value(known) if args else None
             if target is not None and not target.startswith("-"):
                 self.cwd = posixpath.normpath(posixpath.join(self.cwd, os.path.expanduser(target)))
@@ -728,17 +762,43 @@ class _Checker:
                 return self._path(base, starts[0], ancestors=named)
             return None
         if base == "unset":
-            for a in args:
-                v = a.value(known)
-                if v is not None and v in _agent_vars():
+            values = [a.value(known) for a in args]
+            if "-f" in values:
+                return None  # functions, not variables
+            for v in values:
+                if v is None:
+                    return _unset_agent("it clears variables named at run time, which may say an agent is running")
+                if v in _agent_vars():
                     return _unset_agent("it clears a variable that says an agent is running")
+            return None
+        if base in ("read", "mapfile", "readarray", "printf"):
+            for name in _set_names(base, args, known):
+                denial = _assignment(name, _UNKNOWN, known)
+                if denial is not None:
+                    return denial
             return None
         if base in ("export", "declare", "typeset", "readonly", "local"):
             values = [a.value(known) for a in args]
-            if base == "export" and "-n" in values:
-                for v in values:
-                    if v in _agent_vars():
-                        return _unset_agent("it stops passing on a variable that says an agent is running")
+            flags = [v for v in values if v is not None and v[:1] in ("-", "+") and v not in ("-", "--")]
+            unexport = any(v.startswith("+") and "x" in v for v in flags) or (
+                base == "export" and any(v.startswith("-") and "n" in v for v in flags)
+            )
+            exporting = base == "export" or any(v.startswith("-") and "x" in v for v in flags)
+            for v in values:
+                if v is None or v[:1] in ("-", "+"):
+                    continue
+                name = v.split("=", 1)[0]
+                if unexport and name in _agent_vars():
+                    return _unset_agent("it stops passing on a variable that says an agent is running")
+                if name in GATE_VARS:
+                    return Denial("it sets one of the smoke gate's own variables, which agents may not set", _GATE_INSTEAD)
+                if name in RUN_VARS and exporting:
+                    return Denial(
+                        "it exports a variable that changes which code programs load, git and the smoke gate among them",
+                        "don't change how the gate's tools are found; pass it only to the command that needs it",
+                    )
+                if name in RUN_VARS and "=" in v:
+                    self.loaded |= {name}
             for a in args:
                 assign = shellwords._assignment(a)
                 if assign is None:
@@ -956,6 +1016,48 @@ def _assignment(name: str, value: Word, known: dict[str, str]) -> Denial | None:
         if SMOKE_HOOK_IDS & {s.strip() for s in v.split(",")}:
             return Denial("it skips smoke-gate's pre-commit hooks", _HOOKS_INSTEAD)
     return None
+
+
+_UNKNOWN = Word()
+_UNKNOWN.add("dyn", "?")  # a value read at run time
+
+
+def _set_names(base: str, args: list[Word], known: dict[str, str]) -> list[str]:
+    """The variables `read`, `mapfile`/`readarray` or `printf -v` assign."""
+    values = [a.value(known) for a in args]
+    names: list[str] = []
+    if base == "printf":
+        for i, v in enumerate(values):
+            if v == "-v" and i + 1 < len(values):
+                names.append(values[i + 1] or "")
+            elif v is not None and v.startswith("-v") and len(v) > 2:
+                names.append(v[2:])
+            if v is None or v == "--" or not v.startswith("-"):
+                break
+        return names
+    valued = {"-d", "-i", "-n", "-N", "-p", "-t", "-u"} if base == "read" else {"-d", "-n", "-O", "-s", "-u", "-C", "-c"}
+    i = 0
+    while i < len(values):
+        v = values[i]
+        if v is None:
+            i += 1
+            continue
+        if base == "read" and v == "-a" and i + 1 < len(values):
+            names.append(values[i + 1] or "")
+            i += 2
+            continue
+        if v in valued:
+            i += 2
+            continue
+        if not v.startswith("-"):
+            names.append(v)
+        i += 1
+    return names
+
+
+def _path_first(value: Word) -> bool:
+    """Whether a PATH value looks somewhere before the PATH it had (anything not starting with `$PATH`)."""
+    return not (value.parts and value.parts[0] == ("var", "PATH"))
 
 
 def _unset_agent(reason: str) -> Denial:
