@@ -152,6 +152,8 @@ class _Checker:
         self.feed: tuple[str, str | None] = ("none", None)
         self.loaded: set[str] = set()  # RUN_VARS set for what runs now
         self.path_first = False  # PATH set to look somewhere else first
+        self.line_loaded: set[str] = set()  # the same, set for the rest of the line
+        self.line_path_first = False
 
     def protected(self) -> list[tuple[str, str]]:
         """PROTECTED, plus the folder git runs hooks from when core.hooksPath moves it inside the repository."""
@@ -238,6 +240,25 @@ class _Checker:
             return text if kind == "text" else None
         return None
 
+    def source(self, args: list[Word], known: dict[str, str], depth: int) -> Denial | None:
+        """`source FILE` / `. FILE`: a file is not a line we can see; standard input or `<(...)` is judged like a pipe."""
+        if not args:
+            return None
+        first = args[0]
+        if first.value(known) in ("/dev/stdin", "/dev/fd/0", "-"):
+            return self.stdin("'source'", known, depth)
+        psubs = [v for kind, v in first.parts if kind == "psub"]
+        if not psubs:
+            return None
+        commands: list[Command] = psubs[0]  # type: ignore[assignment]
+        text = self._output(commands[0], known) if len(commands) == 1 else None
+        if text is None:
+            return Denial(
+                "it runs commands that smoke-gate cannot read before they run (built at run time, downloaded or decoded)",
+                "write the command out plainly",
+            )
+        return self.script(text, dict(known), depth + 1)
+
     def stdin(self, what: str, known: dict[str, str], depth: int) -> Denial | None:
         """A program that runs the script on its standard input: judged when that is known text."""
         kind, text = self.feed
@@ -269,8 +290,8 @@ class _Checker:
                     known.pop(name, None)
                 else:
                     known[name] = v
-            self.loaded |= loaded  # may already be exported: the line's later commands see it
-            self.path_first = self.path_first or path_first
+            self.line_loaded |= loaded  # may already be exported: the line's later commands see it
+            self.line_path_first = self.line_path_first or path_first
             return None
         saved = (self.loaded, self.path_first)
         self.loaded, self.path_first = self.loaded | loaded, self.path_first or path_first
@@ -282,9 +303,9 @@ class _Checker:
     def tool_env(self) -> Denial | None:
         """A denial when git, smoke, wg or pre-commit would run with their code loaded from elsewhere."""
         instead = "don't change how the gate's tools are found; run git, wg and smoke with the environment you were given"
-        if self.loaded:
+        if self.loaded or self.line_loaded:
             return Denial("it changes which code git or the smoke gate loads before its own", instead)
-        if self.path_first:
+        if self.path_first or self.line_path_first:
             return Denial("it puts another folder first where git or the smoke gate is looked up", instead)
         return None
 
@@ -448,6 +469,10 @@ class _Checker:
             if program is None:
                 return None
             return self.program_text(program, known, depth)
+        operands = [a.value(known) for a in args if a.value(known) is None or not str(a.value(known)).startswith("-")]
+        kind, text = self.feed
+        if (not operands or operands[0] == "-") and kind == "text" and text is not None:
+            return self.program_text(text, known, depth)  # the program comes on standard input
         return None
 
     def program_text(self, program: str, known: dict[str, str], depth: int) -> Denial | None:
@@ -777,9 +802,13 @@ class _Checker:
                 if denial is not None:
                     return denial
             return None
+        if base in ("source", "."):
+            return self.source(args, known, depth)
         if base in ("export", "declare", "typeset", "readonly", "local"):
             values = [a.value(known) for a in args]
             flags = [v for v in values if v is not None and v[:1] in ("-", "+") and v not in ("-", "--")]
+            if any(v.startswith("-") and ("p" in v or "f" in v) for v in flags):
+                return None  # printing variables, or functions' attributes
             unexport = any(v.startswith("+") and "x" in v for v in flags) or (
                 base == "export" and any(v.startswith("-") and "n" in v for v in flags)
             )
@@ -798,11 +827,13 @@ class _Checker:
                         "don't change how the gate's tools are found; pass it only to the command that needs it",
                     )
                 if name in RUN_VARS and "=" in v:
-                    self.loaded |= {name}
+                    self.line_loaded |= {name}
             for a in args:
                 assign = shellwords._assignment(a)
                 if assign is None:
                     continue
+                if assign[0] == "PATH" and _path_first(assign[1]):
+                    self.line_path_first = True  # the line's later commands look there first
                 denial = _assignment(assign[0], assign[1], known)
                 if denial is not None:
                     return denial

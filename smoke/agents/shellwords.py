@@ -25,7 +25,10 @@ class ParseError(ValueError):
 
 
 class Word:
-    """One word after quote removal, as parts: ("lit", text), ("var", name), ("sub", commands), ("dyn", raw)."""
+    """One word after quote removal, as parts: ("lit", text), ("var", name), ("sub", commands), ("dyn", raw).
+
+    A process substitution, `<(...)` or `>(...)`, is a word of one part: ("psub", commands).
+    """
 
     def __init__(self) -> None:
         self.parts: list[tuple[str, object]] = []
@@ -57,7 +60,7 @@ class Word:
         return "".join(out)
 
     def substitutions(self) -> list[list[Command]]:
-        return [v for kind, v in self.parts if kind == "sub"]  # type: ignore[misc]
+        return [v for kind, v in self.parts if kind in ("sub", "psub")]  # type: ignore[misc]
 
 
 class Command:
@@ -123,6 +126,16 @@ class _Parser:
                 current = self._end(found, current)
                 if op in ("|", "|&") and not previous.empty():
                     current.piped_from = previous
+                continue
+            if self.s.startswith(("<(", ">("), self.i):
+                # Process substitution: a word (a file name) whose contents come from commands.
+                self.i += 2
+                inner = _Parser(self.s)
+                inner.i = self.i
+                psub = Word()
+                psub.add("psub", inner.commands(closing=")"))
+                self.i = inner.i
+                current.words.append(psub)
                 continue
             redirect = self._redirect()
             if redirect is not None:
