@@ -344,6 +344,10 @@ class _Checker:
                 return self.runner(base, words[1:], known, depth)
             if base == "tmux":
                 return self.tmux(words[1:], known, depth)
+            if base == "watch":  # runs its arguments through `sh -c`
+                rest = _after_options(words[1:], known, WRAPPER_VALUES["watch"], positional=0)
+                text = _joined(rest, known)
+                return _unknown("watch") if text is None else self.script(text, dict(known), depth + 1)
             if base in WRAPPERS:
                 words = _after_options(words[1:], known, WRAPPER_VALUES.get(base, set()), positional=1 if base == "timeout" else 0)
                 continue
@@ -813,10 +817,14 @@ class _Checker:
                 base == "export" and any(v.startswith("-") and "n" in v for v in flags)
             )
             exporting = base == "export" or any(v.startswith("-") and "x" in v for v in flags)
+            nameref = base != "export" and any(v.startswith("-") and "n" in v for v in flags)
             for v in values:
                 if v is None or v[:1] in ("-", "+"):
                     continue
                 name = v.split("=", 1)[0]
+                target = v.split("=", 1)[1] if nameref and "=" in v else ""
+                if target in (*_agent_vars(), *GATE_VARS, *RUN_VARS, "SKIP", "PATH") or target.startswith(GIT_CONFIG_VARS):
+                    return Denial("it gives another name to a variable the smoke gate depends on", "run the command with the environment you were given")
                 if unexport and name in _agent_vars():
                     return _unset_agent("it stops passing on a variable that says an agent is running")
                 if name in GATE_VARS:
@@ -868,7 +876,7 @@ class _Checker:
             if path.startswith(home):
                 path = "~/" + path[len(home) :]
         rel = self._relative(path)
-        if rel is not None and any(_touches(rel, s)[0] for s in SCRATCH):
+        if rel is not None and any(rel == s or rel.startswith(s + "/") for s in SCRATCH):
             return None  # the gate's scratch output (saved run output): nothing it reads
         if rel is None:
             full = posixpath.normpath(posixpath.join(self.cwd, os.path.expanduser(path)))
