@@ -6,8 +6,12 @@ them), point git's hooks elsewhere (`core.hooksPath` by `-c`, `git config` or
 git's config variables), skip smoke-gate's pre-commit hooks (`SKIP=`), pass
 `--skip-smoke`, set one of the gate's override or redirect variables, clear
 the variable that says an agent is running, point the gate at another
-manifest, or remove, move, overwrite, relink or disable the git hooks, the
-manifest, the scenarios or the agent hooks themselves.
+manifest, move the base branch it compares against, change how git and the
+gate's tools are found or what code they load, or remove, move, overwrite,
+relink or disable the git hooks, git's configuration, the manifest, the
+scenarios or the agent hooks themselves. Text handed to something that runs
+it (a shell's standard input, `su -c`, `tmux`, `xargs`, an interpreter's
+strings) is judged as well, and denied when it cannot be read before it runs.
 
 Words, not text: `git commit -m "why --no-verify is refused"` and `grep -n
 no-verify` pass, because the flag is a message or a pattern there. An option
