@@ -213,6 +213,10 @@ class _Checker:
             elif op == "<<<":
                 v = target.value(known)
                 feed = ("text", v + "\n") if v is not None else ("unknown", None)
+            elif op in ("<", "<>") and any(kind == "psub" for kind, _ in target.parts):
+                inner: list[Command] = next(v for kind, v in target.parts if kind == "psub")  # type: ignore[misc]
+                text = self._output(inner[0], known) if len(inner) == 1 else None
+                feed = ("text", text) if text is not None else ("unknown", None)
             elif op in ("<", "<>") and target.value(known) not in ("/dev/stdin", "/dev/fd/0"):
                 feed = ("file", None)
         return feed
@@ -1276,7 +1280,8 @@ def _after_options(words: list[Word], known: dict[str, str], valued: set[str], p
             i += 1
             break
         if v.startswith("-") and len(v) > 1:
-            i += 2 if v in valued else 1
+            # An option taking a value, alone or last in a cluster (`-u bob`, `-dmS name`).
+            i += 2 if v in valued or (not v.startswith("--") and f"-{v[-1]}" in valued) else 1
             continue
         if positional:
             positional -= 1

@@ -127,20 +127,14 @@ class _Parser:
                 if op in ("|", "|&") and not previous.empty():
                     current.piped_from = previous
                 continue
-            if self.s.startswith(("<(", ">("), self.i):
-                # Process substitution: a word (a file name) whose contents come from commands.
-                self.i += 2
-                inner = _Parser(self.s)
-                inner.i = self.i
-                psub = Word()
-                psub.add("psub", inner.commands(closing=")"))
-                self.i = inner.i
+            psub = self._process_substitution()
+            if psub is not None:
                 current.words.append(psub)
                 continue
             redirect = self._redirect()
             if redirect is not None:
                 self._blanks()
-                target = self._word()
+                target = self._process_substitution() or self._word()
                 if target is None:
                     raise ParseError(f"a {redirect} without a target")
                 if redirect in ("<<", "<<-"):
@@ -159,6 +153,18 @@ class _Parser:
                 current.words.append(word)
         self._end(found, current)
         return found
+
+    def _process_substitution(self) -> Word | None:
+        """`<(...)` or `>(...)`: a word (a file name) whose contents come from commands."""
+        if not self.s.startswith(("<(", ">("), self.i):
+            return None
+        self.i += 2
+        inner = _Parser(self.s)
+        inner.i = self.i
+        word = Word()
+        word.add("psub", inner.commands(closing=")"))
+        self.i = inner.i
+        return word
 
     def _end(self, found: list[Command], current: Command) -> Command:
         if not current.empty():
