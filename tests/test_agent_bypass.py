@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from smoke.agents import bypass
+from smoke.agents.identity import DEFAULT_AGENT_ENV
 
 HEREDOC_COMMIT = "git commit -m \"$(cat <<'EOF'\nDon't skip the gate: explain --no-verify\nEOF\n)\""
 
@@ -330,7 +331,7 @@ def test_way_round_is_denied(command: str, root: Path) -> None:
     text = denial.message()
     assert "smoke-gate refused this command" in text and "Instead:" in text
     # A refusal never names a variable or flag that would let an agent through.
-    for name in (*bypass.GATE_VARS, *bypass.AGENT_VARS, "WG_AGENT_ID", "--no-verify", "--skip-smoke", "hooksPath", "SKIP=",
+    for name in (*bypass.GATE_VARS, *DEFAULT_AGENT_ENV, *bypass.RUN_VARS, "--no-verify", "--skip-smoke", "hooksPath", "SKIP=",
                  "GIT_CONFIG", "LD_PRELOAD", "LD_AUDIT", "LD_LIBRARY_PATH", "PYTHONPATH", "PYTHONHOME",
                  "PYTHONSTARTUP", "BASH_ENV", "include.path", "includeIf"):
         assert name not in text

@@ -26,7 +26,6 @@ import posixpath
 import re
 
 from smoke.agents import shellwords
-from smoke.agents.harnesses import AGENT_VARS
 from smoke.agents.harnesses import HARNESSES
 from smoke.agents.shellwords import Command
 from smoke.agents.shellwords import Word
@@ -1046,7 +1045,10 @@ def _adds_exec(args: list[Word], known: dict[str, str]) -> bool:
 
 
 def _agent_vars() -> tuple[str, ...]:
-    return ("WG_AGENT_ID", *AGENT_VARS)
+    """Every variable that says an agent is running (identity's defaults: workgraph's and each harness's)."""
+    from smoke.agents.identity import DEFAULT_AGENT_ENV
+
+    return DEFAULT_AGENT_ENV
 
 
 def _assignment(name: str, value: Word, known: dict[str, str]) -> Denial | None:
