@@ -387,9 +387,10 @@ class _Checker:
             name = posixpath.basename(head[0] or "")
             sub = next((v for v in head[1:] if v is None or not v.startswith("-")), "")
             judged = name in ("smoke", "wg", "env", "eval", "pre-commit", "exec") or name in SHELLS or name in WRAPPERS
+            forced = any(v in ("-f", "--force", "-M", "-C", "-B", "--force-create") for v in head)
             if judged or (name == "git" and (sub is None or sub in HOOK_RUNNERS or sub in (
-                "commit-tree", "config", "branch", "update-ref", "checkout", "switch", "update-index",
-            ))):
+                "commit-tree", "config", "update-ref",
+            ) or (forced and sub in ("branch", "checkout", "switch")))):
                 return Denial(
                     "smoke-gate cannot tell what arguments 'xargs' adds to this command (they come from its input)",
                     "write the command out plainly",
