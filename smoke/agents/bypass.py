@@ -273,7 +273,7 @@ class _Checker:
             return self.script(text, dict(known), depth + 1)
         if kind == "unknown":
             return Denial(
-                f"it feeds {what} commands that smoke-gate cannot read before they run (built at run time, "
+                f"it feeds {what} with commands that smoke-gate cannot read before they run (built at run time, "
                 "downloaded or decoded)",
                 "write the command out plainly",
             )
@@ -356,7 +356,13 @@ class _Checker:
                 text = _joined(rest, known)
                 return _unknown("watch") if text is None else self.script(text, dict(known), depth + 1)
             if base in WRAPPERS:
-                words = _after_options(words[1:], known, WRAPPER_VALUES.get(base, set()), positional=1 if base == "timeout" else 0)
+                rest = _after_options(words[1:], known, WRAPPER_VALUES.get(base, set()), positional=1 if base == "timeout" else 0)
+                if not rest and base in ("sudo", "doas") and any(
+                    v is not None and v.startswith("-") and not v.startswith("--") and ("s" in v or "i" in v)
+                    for v in (w.value(known) for w in words[1:])
+                ):
+                    return self.stdin("a shell", known, depth)  # `sudo -s` with nothing to run: a shell on standard input
+                words = rest
                 continue
             if base in SHELLS or base.startswith(("python", "pypy")) or base in ("eval", "git", "smoke", "wg", "pre-commit"):
                 return self.program(base, words[1:], known, depth)
