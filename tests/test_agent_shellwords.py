@@ -54,3 +54,17 @@ def test_descriptor_redirections() -> None:
 def test_incomplete_lines_are_an_error(line: str) -> None:
     with pytest.raises(shellwords.ParseError):
         shellwords.parse(line)
+
+
+def test_a_pipe_remembers_what_feeds_the_next_command() -> None:
+    # red-team review: `echo ... | sh` must be judged by what is piped into the shell.
+    first, second, third = shellwords.parse("echo hi | base64 -d |& sh; ls")[:3]
+    assert second.piped_from is first and third.piped_from is second
+    assert shellwords.parse("a; b")[1].piped_from is None
+
+
+def test_process_substitution_is_a_word_whose_commands_are_read_too() -> None:
+    # red-team review: `diff <(sort a) <(sort b)` is ordinary shell, and `source <(...)` runs what is inside.
+    commands = shellwords.parse("diff <(sort a) >(cat)")
+    assert _words("diff <(sort a) >(cat)") == [["diff", None, None], ["sort", "a"], ["cat"]]
+    assert commands[0].words[1].parts[0][0] == "psub"

@@ -25,7 +25,10 @@ class ParseError(ValueError):
 
 
 class Word:
-    """One word after quote removal, as parts: ("lit", text), ("var", name), ("sub", commands), ("dyn", raw)."""
+    """One word after quote removal, as parts: ("lit", text), ("var", name), ("sub", commands), ("dyn", raw).
+
+    A process substitution, `<(...)` or `>(...)`, is a word of one part: ("psub", commands).
+    """
 
     def __init__(self) -> None:
         self.parts: list[tuple[str, object]] = []
@@ -57,7 +60,7 @@ class Word:
         return "".join(out)
 
     def substitutions(self) -> list[list[Command]]:
-        return [v for kind, v in self.parts if kind == "sub"]  # type: ignore[misc]
+        return [v for kind, v in self.parts if kind in ("sub", "psub")]  # type: ignore[misc]
 
 
 class Command:
@@ -68,6 +71,7 @@ class Command:
         self.words: list[Word] = []
         self.redirects: list[tuple[str, Word]] = []
         self.heredocs: list[str] = []  # bodies, kept as data
+        self.piped_from: Command | None = None  # the command whose output `|` feeds this one's input
 
     def empty(self) -> bool:
         return not (self.assigns or self.words or self.redirects)
@@ -118,12 +122,19 @@ class _Parser:
                     depth = max(0, depth - 1)
                 elif op == "(":
                     depth += 1
+                previous = current
                 current = self._end(found, current)
+                if op in ("|", "|&") and not previous.empty():
+                    current.piped_from = previous
+                continue
+            psub = self._process_substitution()
+            if psub is not None:
+                current.words.append(psub)
                 continue
             redirect = self._redirect()
             if redirect is not None:
                 self._blanks()
-                target = self._word()
+                target = self._process_substitution() or self._word()
                 if target is None:
                     raise ParseError(f"a {redirect} without a target")
                 if redirect in ("<<", "<<-"):
@@ -142,6 +153,18 @@ class _Parser:
                 current.words.append(word)
         self._end(found, current)
         return found
+
+    def _process_substitution(self) -> Word | None:
+        """`<(...)` or `>(...)`: a word (a file name) whose contents come from commands."""
+        if not self.s.startswith(("<(", ">("), self.i):
+            return None
+        self.i += 2
+        inner = _Parser(self.s)
+        inner.i = self.i
+        word = Word()
+        word.add("psub", inner.commands(closing=")"))
+        self.i = inner.i
+        return word
 
     def _end(self, found: list[Command], current: Command) -> Command:
         if not current.empty():
