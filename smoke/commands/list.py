@@ -5,6 +5,7 @@ import argparse
 import json
 
 from smoke import manifest as manifest_mod
+from smoke import selection
 from smoke.commands import common
 from smoke.output import Out
 from smoke.records import ExitCode
@@ -23,7 +24,7 @@ def cmd(args: argparse.Namespace) -> ExitCode:
     if args.shard:
         from smoke import history
 
-        selected = common.shard(selected, args.shard, history.durations(manifest))
+        selected = selection.shard(selected, args.shard, history.durations(manifest))
         for item in selected:
             item.reasons.append(f"shard: {args.shard}")
     if args.json:

@@ -5,6 +5,7 @@ import argparse
 
 from smoke import history
 from smoke import manifest as manifest_mod
+from smoke import selection
 from smoke.commands import common
 from smoke.errors import SmokeError
 from smoke.records import ExitCode
@@ -18,7 +19,7 @@ def cmd(args: argparse.Namespace) -> ExitCode:
         raise SmokeError("nothing selected", hint=common.nothing_selected_hint())
     selected = select(manifest.scenarios, selector)
     if args.shard:
-        selected = common.shard(selected, args.shard, history.durations(manifest))
+        selected = selection.shard(selected, args.shard, history.durations(manifest))
     if not selected:
         stream = common.human_stream(args.json)
         stream.write("smoke: no scenario matches the selection; nothing to run\n")
