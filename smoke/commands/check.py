@@ -363,10 +363,10 @@ def _override(
 
 def _task(root: Path) -> str | None:
     """The task being worked on, for the audit log; best effort (the manifest may be half-edited)."""
-    from smoke.commands import common
+    from smoke import tasks
 
     try:
-        return common.current_task(manifest_mod.load(None, cwd=root))
+        return tasks.current_task(manifest_mod.load(None, cwd=root))
     except SmokeError:
         return os.environ.get("SMOKE_TASK") or os.environ.get("WG_TASK_ID")
 

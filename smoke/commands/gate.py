@@ -11,12 +11,14 @@ from pathlib import Path
 
 from smoke import git
 from smoke import manifest as manifest_mod
+from smoke import tasks
 from smoke.commands import common
 from smoke.errors import ManifestError
 from smoke.errors import SmokeError
 from smoke.git import Change
 from smoke.manifest import Manifest
 from smoke.output import Out
+from smoke.output import human_stream
 from smoke.records import ExitCode
 from smoke.records import Problem
 from smoke.selection import Selector
@@ -42,7 +44,7 @@ def cmd(args: argparse.Namespace) -> ExitCode:
     if args.skip_smoke or os.environ.get(SKIP_VAR) == "1":
         return _bypass(args)
     manifest = manifest_mod.load(args.manifest, cached=True)
-    task = args.task or common.current_task(manifest)
+    task = args.task or tasks.current_task(manifest)
     if _agent_granted(manifest, task):
         return ExitCode.OK
     status = None
@@ -93,7 +95,7 @@ def _agent_granted(manifest: Manifest, task: str | None) -> bool:
 
 
 def _nothing(args: argparse.Namespace, scope: str, report_json: bool = True) -> ExitCode:
-    out = Out(common.human_stream(args.json), args.color)
+    out = Out(human_stream(args.json), args.color)
     out.line(f"smoke gate: no scenario protects {scope}; nothing to run")
     if args.json and report_json:
         from smoke import report
@@ -115,7 +117,7 @@ def _selector(
         changes = [Change(f, "staged") for f in args.files] + _staged(_commit_status(root))
         return Selector(owners=owners, changes=tuple(changes)), "the commit"
     if task:
-        changes = common.task_changes(manifest, task, status)
+        changes = tasks.task_changes(manifest, task, status)
         changes += [Change(f, "named") for f in args.files]
         return Selector(owners=owners, changes=tuple(changes)), f"task '{task}'"
     changes = [Change(f, "named") for f in args.files] if args.files else git.uncommitted_files(root)
@@ -137,7 +139,9 @@ def _gate_here(
     selected = select(manifest.scenarios, selector)
     if not selected:
         return _nothing(args, scope, report_json=on_json is None)
-    return common.execute(manifest, selected, args, what=what, on_json=on_json)
+    from smoke import session
+
+    return session.execute(manifest, selected, common.run_options(args), what=what, on_json=on_json)
 
 
 def _unguarded(args: argparse.Namespace, manifest: Manifest, selector: Selector, what: str) -> tuple[Selector, ExitCode | None]:
@@ -150,7 +154,7 @@ def _unguarded(args: argparse.Namespace, manifest: Manifest, selector: Selector,
     if not found:
         return selector, None
     mode = manifest.settings.unguarded
-    out = Out(common.human_stream(args.json), args.color)
+    out = Out(human_stream(args.json), args.color)
     task = selector.owners[0] if selector.owners else None
     if mode == "all":
         out.line(out.paint(f"smoke gate: {len(found)} changed file(s) no scenario guards ({unguarded.named(found)}):"
@@ -196,7 +200,7 @@ def _gate_checkout(
     """`tested`, with its own manifest and scripts, in a temporary worktree removed afterwards."""
     from smoke import worktree
 
-    out = Out(common.human_stream(args.json), args.color)
+    out = Out(human_stream(args.json), args.color)
     selector, refused = _unguarded(args, manifest, selector, what)
     if refused is not None:
         return refused
@@ -215,7 +219,9 @@ def _gate_checkout(
         selected = select(used.scenarios, selector)
         if not selected:
             return _nothing(args, scope, report_json=on_json is None)
-        return common.execute(used, selected, args, what=what, root=tree, on_json=on_json)
+        from smoke import session
+
+        return session.execute(used, selected, common.run_options(args), what=what, root=tree, on_json=on_json)
 
 
 # ---------------------------------------------------------------- pre-commit
@@ -296,7 +302,7 @@ def _grow_only(args: argparse.Namespace, manifest: Manifest, task: str, status: 
         return ExitCode.OK
     from smoke.commands import check
 
-    out = Out(common.human_stream(args.json), args.color)
+    out = Out(human_stream(args.json), args.color)
     return check.guard_work_tree(out, manifest.path, root, stage="done", task=task, bases=changed)
 
 
@@ -528,7 +534,7 @@ def _bypass(args: argparse.Namespace) -> ExitCode:
         manifest = None
     root = manifest.root if manifest else root
     names, agents = _agents(path, root)
-    task = args.task or (common.current_task(manifest) if manifest else None)
+    task = args.task or (tasks.current_task(manifest) if manifest else None)
     if agents:
         from smoke.agents.identity import ignored_overrides
 

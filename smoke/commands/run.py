@@ -8,6 +8,7 @@ from smoke import manifest as manifest_mod
 from smoke import selection
 from smoke.commands import common
 from smoke.errors import SmokeError
+from smoke.output import human_stream
 from smoke.records import ExitCode
 from smoke.selection import select
 
@@ -21,7 +22,7 @@ def cmd(args: argparse.Namespace) -> ExitCode:
     if args.shard:
         selected = selection.shard(selected, args.shard, history.durations(manifest))
     if not selected:
-        stream = common.human_stream(args.json)
+        stream = human_stream(args.json)
         stream.write("smoke: no scenario matches the selection; nothing to run\n")
         from smoke import report
 
@@ -31,4 +32,6 @@ def cmd(args: argparse.Namespace) -> ExitCode:
             # CI that collects the report finds one, with no test case, rather than none.
             report.write_junit(args.junit, [], manifest, 0.0)
         return ExitCode.OK
-    return common.execute(manifest, selected, args)
+    from smoke import session
+
+    return session.execute(manifest, selected, common.run_options(args))
