@@ -28,6 +28,7 @@ TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing
 if TYPE_CHECKING:
     from typing import Any
 
+    from smoke.pushrange import PushedCommit
     from smoke.runner import Result
 
 # A hook cannot be given --skip-smoke; these let a human bypass `git commit`
@@ -300,10 +301,10 @@ def _grow_only(args: argparse.Namespace, manifest: Manifest, task: str, status: 
             changed.append(base)
     if not changed:
         return ExitCode.OK
-    from smoke.commands import check
+    from smoke import growdoor
 
     out = Out(human_stream(args.json), args.color)
-    return check.guard_work_tree(out, manifest.path, root, stage="done", task=task, bases=changed)
+    return growdoor.guard_work_tree(out, manifest.path, root, stage="done", task=task, bases=changed)
 
 
 def _bytes(path: Path) -> bytes | None:
@@ -325,18 +326,6 @@ def _suite_deleted(manifest: Manifest, rel: str, deleted: list[str]) -> bool:
 # ---------------------------------------------------------------- pre-push
 
 
-class Push:
-    """One pushed commit: the refs that push it and the files it brings."""
-
-    def __init__(self, sha: str, refs: tuple[str, ...], changes: tuple[Change, ...]) -> None:
-        self.sha = sha
-        self.refs = refs
-        self.changes = changes
-
-    def name(self) -> str:
-        return ", ".join(r.removeprefix("refs/heads/") for r in self.refs)
-
-
 def _gate_push(args: argparse.Namespace, manifest: Manifest, task: str | None) -> ExitCode:
     """Each pushed commit is held to its own promises, in place when it is exactly the work tree."""
     import threading
@@ -352,7 +341,11 @@ def _gate_push(args: argparse.Namespace, manifest: Manifest, task: str | None) -
 
     asking = threading.Thread(target=ask_status, daemon=True)
     asking.start()
-    pushes = _pushed(manifest.root)
+    from smoke import pushrange
+
+    pushes, note = pushrange.pushed_commits(manifest.root)
+    if note:
+        sys.stderr.write(f"smoke gate: note: {note}\n")
     asking.join()
     if not pushes:
         return _nothing(args, f"task '{task}'" if task else "this change")
@@ -396,13 +389,13 @@ def _uncommitted(status: list[tuple[str, str]]) -> str | None:
     return None
 
 
-def _push_selector(args: argparse.Namespace, task: str | None, push: Push) -> Selector:
+def _push_selector(args: argparse.Namespace, task: str | None, push: PushedCommit) -> Selector:
     if args.all:
         return Selector(all=True)
     return Selector(owners=(task,) if task else (), changes=push.changes)
 
 
-def _pushed_commit(manifest: Manifest, push: Push) -> Tested:
+def _pushed_commit(manifest: Manifest, push: PushedCommit) -> Tested:
     rel = _manifest_rel(manifest)
     data = git.blob_at(manifest.root, push.sha, rel) if rel is not None else None
     sha = push.sha
@@ -481,46 +474,6 @@ class _Committed(Manifest):
 
     def display(self) -> str:
         return self.label
-
-
-def _pushed(root: Path) -> list[Push]:
-    """What is being pushed, one Push per distinct commit: pre-commit's range, or every ref line git gives on stdin."""
-    from smoke import pushrange
-
-    push = pushrange.pre_commit_push(root)
-    if push is not None and push.src and push.dst:
-        branch = os.environ.get("PRE_COMMIT_LOCAL_BRANCH")
-        return _by_commit([(branch or push.dst, git.rev_parse(root, push.dst) or push.dst,
-                            git.range_files(root, push.src, push.dst))])
-    if push is not None:
-        # No range pre-commit vouches for (or none at all, when the push starts
-        # a history the remote lacks): the push as git would describe it.
-        return _by_commit(_ref_lines(root, push.line))
-    note = pushrange.ignored_note()
-    if note:
-        sys.stderr.write(f"smoke gate: note: {note}\n")
-    if sys.stdin is None or sys.stdin.isatty():
-        return []
-    return _by_commit(_ref_lines(root, sys.stdin.read()))
-
-
-def _ref_lines(root: Path, text: str) -> list[tuple[str, str, list[Change]]]:
-    """git's pre-push lines as (ref, commit, files) per pushed ref."""
-    pushed: list[tuple[str, str, list[Change]]] = []
-    for ref in git.pushed_refs(root, text):
-        # A remote commit never fetched here: everything no remote has counts as new.
-        base = ref.remote_sha if ref.remote_known else git.NULL_SHA
-        pushed.append((ref.local_ref, ref.tip, git.range_files(root, base, ref.tip)))
-    return pushed
-
-
-def _by_commit(pushed: list[tuple[str, str, list[Change]]]) -> list[Push]:
-    """Refs pushed at the same commit are tested once, with the files of all of them."""
-    by_sha: dict[str, Push] = {}
-    for ref, sha, changes in pushed:
-        before = by_sha.get(sha, Push(sha, (), ()))
-        by_sha[sha] = Push(sha, (*before.refs, ref), (*before.changes, *changes))
-    return list(by_sha.values())
 
 
 def _bypass(args: argparse.Namespace) -> ExitCode:
