@@ -184,6 +184,24 @@ def allow_shrink(root: Path, path: Path, docs: list[Doc], n: int, since: str) ->
     ), names)
 
 
+def skip_smoke(path: Path | None, root: Path | None, task: str | None) -> Decision:
+    """Whether the gate may be bypassed (--skip-smoke, SMOKE_SKIP_SMOKE=1): for a human, audited; never for an agent.
+
+    Not from the loaded settings alone: an agent could edit agent_env in the
+    work tree (or break the manifest so it does not load) to pass as a human.
+    `path` is the manifest (None when it cannot be found), `root` the repository.
+    """
+    rels = manifest_rels(path, root) if root is not None else []
+    names, agents = detect(root, rels, [parse_file(path)] if path is not None else [])
+    if agents:
+        return Decision(False, (
+            f"smoke gate: --skip-smoke refused: the caller is an agent ({', '.join(agents)} is set)."
+            " Fix the failing scenario instead. If the gate must be passed without it, ask a person to run"
+            f" 'smoke allow --task {task or 'T'} --reason ...' in their own terminal.\n"
+        ), names)
+    return Decision(True, "", names)
+
+
 def audit(
     root: os.PathLike[str] | None,
     action: str,

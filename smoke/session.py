@@ -15,6 +15,7 @@ from smoke.errors import SmokeError
 from smoke.manifest import Manifest
 from smoke.output import human_stream
 from smoke.records import ExitCode
+from smoke.records import RunOptions
 from smoke.records import Status
 from smoke.selection import Selected
 
@@ -26,33 +27,6 @@ if TYPE_CHECKING:
     from smoke.repostate import State
     from smoke.reuse import Reuse
     from smoke.runner import Result
-
-
-class RunOptions:
-    """How to run and report a selection; None or False means the manifest's [settings] (or the default) decide."""
-
-    __slots__ = ("color", "fail_on_skip", "jobs", "json", "junit", "keep_scratch", "no_reuse", "task")
-
-    def __init__(
-        self,
-        *,
-        jobs: int | None = None,
-        json: bool = False,
-        junit: str | None = None,
-        color: str = "auto",
-        fail_on_skip: bool = False,
-        keep_scratch: bool = False,
-        no_reuse: bool = False,
-        task: str | None = None,
-    ) -> None:
-        self.jobs = jobs  # scenarios at a time
-        self.json = json  # one JSON object on stdout; human lines on stderr
-        self.junit = junit  # a JUnit XML report's path
-        self.color = color  # "auto", "always" or "never"
-        self.fail_on_skip = fail_on_skip  # a skipped scenario blocks
-        self.keep_scratch = keep_scratch  # keep each scenario's scratch folder
-        self.no_reuse = no_reuse  # run everything, whatever a recent pass says
-        self.task = task  # recorded in the history beside the results
 
 
 def execute(

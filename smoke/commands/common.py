@@ -8,12 +8,8 @@ from smoke import tasks
 from smoke.errors import SmokeError
 from smoke.git import Change
 from smoke.manifest import Manifest
+from smoke.records import RunOptions
 from smoke.selection import Selector
-
-TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing
-
-if TYPE_CHECKING:
-    from smoke.session import RunOptions
 
 
 def selector_from_args(args: argparse.Namespace, manifest: Manifest) -> Selector:
@@ -51,8 +47,6 @@ def nothing_selected_hint() -> str:
 
 def run_options(args: argparse.Namespace) -> RunOptions:
     """What the run session needs from the command line; the Namespace goes no further."""
-    from smoke.session import RunOptions
-
     return RunOptions(
         jobs=args.jobs, json=args.json, junit=args.junit, color=args.color, fail_on_skip=args.fail_on_skip,
         keep_scratch=args.keep_scratch, no_reuse=getattr(args, "no_reuse", False), task=getattr(args, "task", None),
