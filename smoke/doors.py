@@ -20,6 +20,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from smoke import cache
 from smoke import git
 from smoke import manifest as manifest_mod
 from smoke import tasks
@@ -421,7 +422,7 @@ def _parse_at(root: Path, rel: str, data: bytes) -> Manifest | None:
     """The tested manifest, read from git for selection only; None when invalid (loading it in the checkout reports why)."""
     try:
         # Cached by its exact bytes: usually the pushed manifest is the one in the work tree.
-        return manifest_mod.load_path(root / rel, root, data, cached=True)
+        return cache.load_path(root / rel, root, data)
     except SmokeError:
         return None
 

@@ -244,9 +244,10 @@ def _bytes_or_none(path: Path | None) -> bytes | None:
         return None
 
 
-def load(explicit: str | None = None, *, cwd: Path | None = None, cached: bool = False) -> Manifest:
+def load(explicit: str | None = None, *, cwd: Path | None = None) -> Manifest:
+    """Locate, parse and validate (smoke.cache.load is the same through the cache)."""
     path = locate(explicit, cwd)
-    return load_path(path, gated_root(path, cwd), cached=cached)
+    return load_path(path, gated_root(path, cwd))
 
 
 def gated_root(path: Path, cwd: Path | None = None) -> Path:
@@ -264,32 +265,20 @@ def gated_root(path: Path, cwd: Path | None = None) -> Path:
     return here or own or (cwd or Path.cwd())
 
 
-def load_path(path: Path, root: Path, data: bytes | None = None, *, cached: bool = False) -> Manifest:
-    """Parse and validate; raise ManifestError listing every problem.
-
-    With `cached`, a manifest whose bytes were validated before is taken from
-    the cache in the git directory (see smoke.cache) instead of parsed again.
-    """
+def load_path(path: Path, root: Path, data: bytes | None = None) -> Manifest:
+    """Parse and validate; raise ManifestError listing every problem. (smoke.cache.load_path: through the cache.)"""
     if data is None:
-        try:
-            data = path.read_bytes()
-        except OSError as e:
-            raise SmokeError(f"cannot read manifest: {e.strerror}", path=str(path)) from None
-    # Nothing an agent could have written in the git directory decides its
-    # gate: for an agent the manifest is always parsed and validated afresh.
-    cached = cached and not agents.caller_agents(data)
-    if cached:
-        from smoke import cache
-
-        hit = cache.read(path, root, data)
-        if hit is not None:
-            hit.source = data
-            return hit
+        data = read_bytes(path)
     manifest = _Validator(path, root, data).run()
-    if cached:
-        cache.write(manifest, data)
     manifest.source = data
     return manifest
+
+
+def read_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as e:
+        raise SmokeError(f"cannot read manifest: {e.strerror}", path=str(path)) from None
 
 
 def parse_toml(data: bytes, display: str) -> tuple[str, dict[str, Any]]:

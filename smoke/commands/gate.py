@@ -6,6 +6,7 @@ import os
 import sys
 from pathlib import Path
 
+from smoke import cache
 from smoke import doors
 from smoke import git
 from smoke import manifest as manifest_mod
@@ -28,7 +29,7 @@ def cmd(args: argparse.Namespace) -> ExitCode:
         return ExitCode.REFUSED
     if args.skip_smoke or os.environ.get(SKIP_VAR) == "1":
         return _bypass(args)
-    manifest = manifest_mod.load(args.manifest, cached=True)
+    manifest = cache.load(args.manifest)
     task = args.task or tasks.current_task(manifest)
     if _agent_granted(manifest, task):
         return ExitCode.OK

@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import json
 
+from smoke import cache
 from smoke import manifest as manifest_mod
 from smoke import selection
 from smoke.commands import common
@@ -14,7 +15,7 @@ from smoke.selection import selection_json
 
 
 def cmd(args: argparse.Namespace) -> ExitCode:
-    manifest = manifest_mod.load(args.manifest, cached=True)
+    manifest = cache.load(args.manifest)
     if args.unguarded:
         return _unguarded(args, manifest)
     selector = common.selector_from_args(args, manifest)

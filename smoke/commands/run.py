@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import argparse
 
+from smoke import cache
 from smoke import history
-from smoke import manifest as manifest_mod
 from smoke import selection
 from smoke.commands import common
 from smoke.errors import SmokeError
@@ -14,7 +14,7 @@ from smoke.selection import select
 
 
 def cmd(args: argparse.Namespace) -> ExitCode:
-    manifest = manifest_mod.load(args.manifest, cached=True)
+    manifest = cache.load(args.manifest)
     selector = common.selector_from_args(args, manifest)
     if selector.empty:
         raise SmokeError("nothing selected", hint=common.nothing_selected_hint())
