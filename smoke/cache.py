@@ -40,7 +40,6 @@ VALIDITY_FILES = (
     "manifest.py", "expect.py", "records.py", "errors.py", "output.py", "git.py", "agents/identity.py",
     "agents/harnesses.py",
 )
-_TUPLE_FIELDS = ("owners", "paths", "requires", "tags", "exclusive", "inputs")
 
 
 def _file(root: Path) -> Path | None:
@@ -135,11 +134,15 @@ def _holds_secrets(manifest: Manifest) -> bool:
 
 
 def _scenario(raw: dict[str, Any]) -> Scenario:
+    """A record back from marshal, which keeps lists where the record holds tuples (manifest.SCENARIO_FIELDS says which)."""
     fields = dict(raw)
-    for key in _TUPLE_FIELDS:
-        fields[key] = tuple(fields[key])
-    fields["env"] = tuple((k, v) for k, v in fields["env"])
-    fields["expect"] = {k: tuple(v) if isinstance(v, list) else v for k, v in fields["expect"].items()}
+    for key, _, kind in manifest_mod.SCENARIO_FIELDS:
+        if kind == "list":
+            fields[key] = tuple(fields[key])
+        elif kind == "pairs":
+            fields[key] = tuple((k, v) for k, v in fields[key])
+        elif kind == "table":
+            fields[key] = {k: tuple(v) if isinstance(v, list) else v for k, v in fields[key].items()}
     return Scenario(**fields)
 
 
