@@ -6,6 +6,9 @@ costs. The cache is keyed by the manifest's exact bytes, so any edit misses
 it; what lies outside the manifest (the scripts it names) is checked again
 on every hit. `smoke check` never uses it.
 
+Loading through the cache (load, load_path) lives here, above the
+validator: smoke.manifest knows nothing of its cache.
+
 It is stored with `marshal`: built into the interpreter, so there is nothing
 to import, and the fastest reader there is; its file is per Python version.
 """
@@ -19,6 +22,7 @@ from pathlib import Path
 from smoke import __version__
 from smoke import git
 from smoke import manifest as manifest_mod
+from smoke.agents import identity as agents
 from smoke.manifest import Manifest
 from smoke.manifest import Scenario
 from smoke.manifest import Settings
@@ -29,7 +33,13 @@ if TYPE_CHECKING:
     from typing import Any
 
 _FORMAT = 2
-_TUPLE_FIELDS = ("owners", "paths", "requires", "tags", "exclusive", "inputs")
+# The validator and every smoke module it imports, at the top or inside a
+# function (tests/test_layers.py keeps this list whole): a rule added in any of
+# them changes the cache key.
+VALIDITY_FILES = (
+    "manifest.py", "expect.py", "records.py", "errors.py", "output.py", "git.py", "agents/identity.py",
+    "agents/harnesses.py",
+)
 
 
 def _file(root: Path) -> Path | None:
@@ -39,15 +49,38 @@ def _file(root: Path) -> Path | None:
 
 def _key(path: Path, root: Path, data: bytes) -> list[Any]:
     # The manifest's exact bytes: comparing them costs less than importing zlib
-    # to checksum them. The validator's own file is in it too, so new rules (an
-    # upgrade, or a change in a development checkout) always validate afresh.
-    # expect.py too: validation parses JSON paths with it. Stat, not import: a no-op gate never loads it.
+    # to checksum them. Every file that decides validity is in it too, so new
+    # rules (an upgrade, or a change in a development checkout) always validate
+    # afresh. Stat, not import: a no-op gate never loads expect.py.
     here = os.path.dirname(manifest_mod.__file__)
-    rules = [os.stat(os.path.join(here, name)) for name in ("manifest.py", "expect.py")]
+    rules = [os.stat(os.path.join(here, name)) for name in VALIDITY_FILES]
     return [
         _FORMAT, __version__, *[(st.st_mtime_ns, st.st_size) for st in rules],
         str(path), str(root), data,
     ]
+
+
+def load(explicit: str | None = None, *, cwd: Path | None = None) -> Manifest:
+    """manifest.load, taking a manifest whose bytes were validated before from the cache."""
+    path = manifest_mod.locate(explicit, cwd)
+    return load_path(path, manifest_mod.gated_root(path, cwd))
+
+
+def load_path(path: Path, root: Path, data: bytes | None = None) -> Manifest:
+    """manifest.load_path, through the cache in the git directory."""
+    if data is None:
+        data = manifest_mod.read_bytes(path)
+    # Nothing an agent could have written in the git directory decides its
+    # gate: for an agent the manifest is always parsed and validated afresh.
+    if agents.caller_agents(data):
+        return manifest_mod.load_path(path, root, data)
+    hit = read(path, root, data)
+    if hit is not None:
+        hit.source = data
+        return hit
+    manifest = manifest_mod.load_path(path, root, data)
+    write(manifest, data)
+    return manifest
 
 
 def read(path: Path, root: Path, data: bytes) -> Manifest | None:
@@ -101,11 +134,15 @@ def _holds_secrets(manifest: Manifest) -> bool:
 
 
 def _scenario(raw: dict[str, Any]) -> Scenario:
+    """A record back from marshal, which keeps lists where the record holds tuples (manifest.SCENARIO_FIELDS says which)."""
     fields = dict(raw)
-    for key in _TUPLE_FIELDS:
-        fields[key] = tuple(fields[key])
-    fields["env"] = tuple((k, v) for k, v in fields["env"])
-    fields["expect"] = {k: tuple(v) if isinstance(v, list) else v for k, v in fields["expect"].items()}
+    for key, _, kind in manifest_mod.SCENARIO_FIELDS:
+        if kind == "list":
+            fields[key] = tuple(fields[key])
+        elif kind == "pairs":
+            fields[key] = tuple((k, v) for k, v in fields[key])
+        elif kind == "table":
+            fields[key] = {k: tuple(v) if isinstance(v, list) else v for k, v in fields[key].items()}
     return Scenario(**fields)
 
 

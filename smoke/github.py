@@ -13,10 +13,10 @@ is Markdown appended to the file $GITHUB_STEP_SUMMARY names.
 from __future__ import annotations
 
 import os
-import secrets
 from collections.abc import Callable
 from collections.abc import Sequence
 
+from smoke.ghcommands import command
 from smoke.manifest import Manifest
 from smoke.runner import Result
 
@@ -31,25 +31,6 @@ STATUS_MARKS = {
 
 def enabled() -> bool:
     return os.environ.get("GITHUB_ACTIONS") == "true"
-
-
-def escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
-def escape_property(text: str) -> str:
-    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
-
-
-def command(name: str, message: str, **properties: str | int) -> str:
-    props = ",".join(f"{k}={escape_property(str(v))}" for k, v in properties.items())
-    return f"::{name}{' ' + props if props else ''}::{escape_data(message)}"
-
-
-def fold(title: str, lines: list[str]) -> list[str]:
-    """`lines` in a collapsed group, read by the runner as plain text."""
-    token = secrets.token_hex(16)
-    return [command("group", title), f"::stop-commands::{token}", *lines, f"::{token}::", "::endgroup::"]
 
 
 def manifest_file(manifest: Manifest) -> str:

@@ -26,11 +26,6 @@ NAME_RE = re.compile(r"^[A-Za-z0-9_.-]+$")
 DEFAULT_REL_PATH = "tests/smoke/manifest.toml"
 SKIP_EXIT = 77
 
-SCENARIO_KEYS = (
-    "name", "script", "run", "owners", "paths", "description",
-    "timeout_seconds", "requires", "tags", "env", "retries", "exclusive",
-    "proven_against", "proven", "expect", "inputs", "reuse",
-)
 STREAM_LIST_KEYS = (
     "stdout_contains", "stdout_not_contains", "stdout_matches",
     "stderr_contains", "stderr_not_contains", "stderr_matches",
@@ -43,15 +38,35 @@ POSITIVE_KEYS = (
 )
 JSON_CHECK_KEYS = ("path", "equals", "exists", "matches", "length")
 FILE_CHECK_KEYS = ("path", "exists", "contains", "not_contains", "matches")
-SETTINGS_KEYS = (
-    "jobs", "default_timeout_seconds", "fail_on_skip", "base_ref", "agent_env",
-    "build", "build_timeout_seconds", "task_branch_pattern", "secret_env_patterns",
-    "kill_grace_seconds", "unguarded", "reuse_seconds", "keep_output_bytes",
-)
 DEFAULT_SECRET_PATTERNS = ("TOKEN", "SECRET", "PASSWORD", "KEY", "CREDENTIAL")
 DEFAULT_TASK_BRANCH_PATTERN = r"^(?:wg|task|tasks)/(?P<task>[^/]+)$"
 DEFAULT_REUSE_SECONDS = 1800
 DEFAULT_KEEP_OUTPUT_BYTES = 8 * 1024 * 1024  # per stream, on disk
+
+# The manifest's keys, declared once: (key, default[, kind]). The keys the
+# validator accepts, the records' fields and defaults at run time, and how the
+# cache reads a record back all come from these tables; `...` marks a required
+# key. A new key is a row here, its check in _Validator, and its field in the
+# type checker's declaration below (tests/test_records.py keeps them equal).
+SETTINGS_FIELDS: tuple[tuple[str, Any], ...] = (
+    ("jobs", 8), ("default_timeout_seconds", 180), ("fail_on_skip", False), ("base_ref", "main"),
+    ("agent_env", DEFAULT_AGENT_ENV), ("build", None), ("build_timeout_seconds", 1800),
+    ("task_branch_pattern", DEFAULT_TASK_BRANCH_PATTERN), ("secret_env_patterns", DEFAULT_SECRET_PATTERNS),
+    ("kill_grace_seconds", 2.0), ("unguarded", "warn"), ("reuse_seconds", DEFAULT_REUSE_SECONDS),
+    ("keep_output_bytes", DEFAULT_KEEP_OUTPUT_BYTES),
+)
+# kind: "str", "number", "int", "bool"; "list" (strings, a tuple in the record),
+# "pairs" (a table of strings, a tuple of pairs), "table" (expect, kept as parsed).
+SCENARIO_FIELDS: tuple[tuple[str, Any, str], ...] = (
+    ("name", ..., "str"), ("script", None, "str"), ("run", None, "str"), ("owners", (), "list"),
+    ("paths", (), "list"), ("description", "", "str"), ("timeout_seconds", None, "number"),
+    ("requires", (), "list"), ("tags", (), "list"), ("env", (), "pairs"), ("retries", 0, "int"),
+    ("exclusive", (), "list"), ("proven_against", None, "str"), ("proven", None, "bool"),
+    ("expect", {}, "table"),  # never mutated
+    ("inputs", (), "list"), ("reuse", True, "bool"),
+)
+SETTINGS_KEYS = tuple(key for key, _ in SETTINGS_FIELDS)
+SCENARIO_KEYS = tuple(key for key, _, _ in SCENARIO_FIELDS)
 REQUIRE_URL_RE = re.compile(r"^[a-z][a-z0-9+.-]*://\[?[^/\s:\]]+\]?(:\d+)?(/\S*)?$", re.I)
 REQUIRE_HOSTPORT_RE = re.compile(r"^\[?[A-Za-z0-9_.:-]+\]?:\d{1,5}$")
 REQUIRE_CMD_RE = re.compile(r"^cmd:\S+$")
@@ -104,18 +119,13 @@ if TYPE_CHECKING:
         def has_positive_assertion(self) -> bool: ...
 else:
     Settings = collections.namedtuple(
-        "Settings",
-        "jobs default_timeout_seconds fail_on_skip base_ref agent_env build build_timeout_seconds"
-        " task_branch_pattern secret_env_patterns kill_grace_seconds unguarded reuse_seconds keep_output_bytes",
-        defaults=(8, 180, False, "main", DEFAULT_AGENT_ENV, None, 1800, DEFAULT_TASK_BRANCH_PATTERN,
-                  DEFAULT_SECRET_PATTERNS, 2.0, "warn", DEFAULT_REUSE_SECONDS, DEFAULT_KEEP_OUTPUT_BYTES),
+        "Settings", SETTINGS_KEYS, defaults=tuple(default for _, default in SETTINGS_FIELDS),
     )
 
     class Scenario(collections.namedtuple(
         "Scenario",
-        "name index line script run owners paths description timeout_seconds requires tags env"
-        " retries exclusive proven_against proven expect inputs reuse",
-        defaults=(None, None, (), (), "", None, (), (), (), 0, (), None, None, {}, (), True),  # expect: never mutated
+        ("name", "index", "line", *SCENARIO_KEYS[1:]),  # index, line: where it sits in the manifest
+        defaults=tuple(default for _, default, _ in SCENARIO_FIELDS[1:]),
     )):
         __slots__ = ()
 
@@ -244,9 +254,10 @@ def _bytes_or_none(path: Path | None) -> bytes | None:
         return None
 
 
-def load(explicit: str | None = None, *, cwd: Path | None = None, cached: bool = False) -> Manifest:
+def load(explicit: str | None = None, *, cwd: Path | None = None) -> Manifest:
+    """Locate, parse and validate (smoke.cache.load is the same through the cache)."""
     path = locate(explicit, cwd)
-    return load_path(path, gated_root(path, cwd), cached=cached)
+    return load_path(path, gated_root(path, cwd))
 
 
 def gated_root(path: Path, cwd: Path | None = None) -> Path:
@@ -264,32 +275,20 @@ def gated_root(path: Path, cwd: Path | None = None) -> Path:
     return here or own or (cwd or Path.cwd())
 
 
-def load_path(path: Path, root: Path, data: bytes | None = None, *, cached: bool = False) -> Manifest:
-    """Parse and validate; raise ManifestError listing every problem.
-
-    With `cached`, a manifest whose bytes were validated before is taken from
-    the cache in the git directory (see smoke.cache) instead of parsed again.
-    """
+def load_path(path: Path, root: Path, data: bytes | None = None) -> Manifest:
+    """Parse and validate; raise ManifestError listing every problem. (smoke.cache.load_path: through the cache.)"""
     if data is None:
-        try:
-            data = path.read_bytes()
-        except OSError as e:
-            raise SmokeError(f"cannot read manifest: {e.strerror}", path=str(path)) from None
-    # Nothing an agent could have written in the git directory decides its
-    # gate: for an agent the manifest is always parsed and validated afresh.
-    cached = cached and not agents.caller_agents(data)
-    if cached:
-        from smoke import cache
-
-        hit = cache.read(path, root, data)
-        if hit is not None:
-            hit.source = data
-            return hit
+        data = read_bytes(path)
     manifest = _Validator(path, root, data).run()
-    if cached:
-        cache.write(manifest, data)
     manifest.source = data
     return manifest
+
+
+def read_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as e:
+        raise SmokeError(f"cannot read manifest: {e.strerror}", path=str(path)) from None
 
 
 def parse_toml(data: bytes, display: str) -> tuple[str, dict[str, Any]]:

@@ -90,3 +90,8 @@ def err(message: str) -> None:
     """A one-line message on stderr, for errors and warnings."""
     sys.stderr.write(message + "\n")
     sys.stderr.flush()
+
+
+def human_stream(json_mode: bool) -> TextIO:
+    """Where lines for people go: stderr when stdout carries one JSON object."""
+    return sys.stderr if json_mode else sys.stdout

@@ -142,6 +142,66 @@ def parse_bytes(data: bytes) -> Doc | None:
 # ---------------------------------------------------------------- the audit log
 
 
+ALLOW_SHRINK_VAR = "SMOKE_ALLOW_SHRINK"
+
+
+class Decision:
+    """A door's answer to a human override: allowed or not, what to show, and the agent variables that count (for the audit)."""
+
+    __slots__ = ("agent_env", "allowed", "message")
+
+    def __init__(self, allowed: bool, message: str, agent_env: list[str]) -> None:
+        self.allowed = allowed
+        self.message = message
+        self.agent_env = agent_env
+
+
+def allow_shrink(root: Path, path: Path, docs: list[Doc], n: int, since: str) -> Decision:
+    """Whether `n` removals or weakenings `since` ... may pass: only for a human who set SMOKE_ALLOW_SHRINK=1.
+
+    Both sides' agent_env and the committed one's count: removing a variable
+    from settings must not let an agent through.
+    """
+    names, agents = detect(root, manifest_rels(path, root), docs)
+    if agents:
+        # No variable lets an agent shrink the suite, so none is named to it unless it set one.
+        if os.environ.get(ALLOW_SHRINK_VAR):
+            why = f"{ALLOW_SHRINK_VAR} is not honoured for agents ({', '.join(agents)} is set)"
+        else:
+            why = f"{n} removal(s) or weakening(s) {since} by an agent ({', '.join(agents)} is set)"
+        return Decision(False, (
+            f"smoke check --grow-only refused: {why}. Restore what was removed; only a human may shrink the smoke suite."
+        ), names)
+    if os.environ.get(ALLOW_SHRINK_VAR) != "1":
+        return Decision(False, (
+            f"smoke check --grow-only refused: {n} removal(s) or weakening(s) {since}"
+            " (restore them; the smoke suite only grows. A human may override with SMOKE_ALLOW_SHRINK=1, audited)"
+        ), names)
+    bar = "!" * 79
+    return Decision(True, (
+        f"{bar}\n!!! SMOKE_ALLOW_SHRINK=1: {n} removal(s) or weakening(s) of the smoke suite ALLOWED.\n"
+        f"!!! This is recorded in the audit log.\n{bar}\n"
+    ), names)
+
+
+def skip_smoke(path: Path | None, root: Path | None, task: str | None) -> Decision:
+    """Whether the gate may be bypassed (--skip-smoke, SMOKE_SKIP_SMOKE=1): for a human, audited; never for an agent.
+
+    Not from the loaded settings alone: an agent could edit agent_env in the
+    work tree (or break the manifest so it does not load) to pass as a human.
+    `path` is the manifest (None when it cannot be found), `root` the repository.
+    """
+    rels = manifest_rels(path, root) if root is not None else []
+    names, agents = detect(root, rels, [parse_file(path)] if path is not None else [])
+    if agents:
+        return Decision(False, (
+            f"smoke gate: --skip-smoke refused: the caller is an agent ({', '.join(agents)} is set)."
+            " Fix the failing scenario instead. If the gate must be passed without it, ask a person to run"
+            f" 'smoke allow --task {task or 'T'} --reason ...' in their own terminal.\n"
+        ), names)
+    return Decision(True, "", names)
+
+
 def audit(
     root: os.PathLike[str] | None,
     action: str,

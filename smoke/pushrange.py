@@ -1,4 +1,5 @@
-"""What is being pushed, as git says it, whatever the caller's environment says.
+"""What is being pushed, as git says it, whatever the caller's environment says: the commits a push
+brings (for the gate) and the sides a push compares (for grow-only). Data, no decisions.
 
 git gives a native pre-push hook one line per pushed ref on stdin. The
 pre-commit framework reads those lines itself and hands its hooks
@@ -13,9 +14,11 @@ branch's commit, against what the remote-tracking ref says the remote has.
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 from smoke import git
+from smoke.git import Change
 
 RANGE_VARS = ("PRE_COMMIT_FROM_REF", "PRE_COMMIT_TO_REF")
 
@@ -66,3 +69,132 @@ def _names_the_push(root: Path, remote: str, tip: str, src: str, dst: str) -> bo
     if to != tip or base is None or base == to:
         return False
     return git.on_remote(root, base, remote)
+
+
+def stdin_lines() -> str:
+    """git's pre-push lines on stdin; nothing when run by hand at a terminal."""
+    if sys.stdin is None or sys.stdin.isatty():
+        return ""
+    return sys.stdin.read()
+
+
+# ---------------------------------------------------------------- the commits a push brings (the gate)
+
+
+class PushedCommit:
+    """One pushed commit: the refs that push it and the files it brings."""
+
+    def __init__(self, sha: str, refs: tuple[str, ...], changes: tuple[Change, ...]) -> None:
+        self.sha = sha
+        self.refs = refs
+        self.changes = changes
+
+    def name(self) -> str:
+        return ", ".join(r.removeprefix("refs/heads/") for r in self.refs)
+
+
+def pushed_commits(root: Path) -> tuple[list[PushedCommit], str | None]:
+    """What is being pushed, one PushedCommit per distinct commit: pre-commit's range, or every ref line git gives on stdin.
+
+    With a note to show when the range variables were set where they do not count.
+    """
+    push = pre_commit_push(root)
+    if push is not None and push.src and push.dst:
+        branch = os.environ.get("PRE_COMMIT_LOCAL_BRANCH")
+        return _by_commit([(branch or push.dst, git.rev_parse(root, push.dst) or push.dst,
+                            git.range_files(root, push.src, push.dst))]), None
+    if push is not None:
+        # No range pre-commit vouches for (or none at all, when the push starts
+        # a history the remote lacks): the push as git would describe it.
+        return _by_commit(_ref_lines(root, push.line)), None
+    note = ignored_note()
+    if sys.stdin is None or sys.stdin.isatty():
+        return [], note
+    return _by_commit(_ref_lines(root, sys.stdin.read())), note
+
+
+def _ref_lines(root: Path, text: str) -> list[tuple[str, str, list[Change]]]:
+    """git's pre-push lines as (ref, commit, files) per pushed ref."""
+    pushed: list[tuple[str, str, list[Change]]] = []
+    for ref in git.pushed_refs(root, text):
+        # A remote commit never fetched here: everything no remote has counts as new.
+        base = ref.remote_sha if ref.remote_known else git.NULL_SHA
+        pushed.append((ref.local_ref, ref.tip, git.range_files(root, base, ref.tip)))
+    return pushed
+
+
+def _by_commit(pushed: list[tuple[str, str, list[Change]]]) -> list[PushedCommit]:
+    """Refs pushed at the same commit are tested once, with the files of all of them."""
+    by_sha: dict[str, PushedCommit] = {}
+    for ref, sha, changes in pushed:
+        before = by_sha.get(sha, PushedCommit(sha, (), ()))
+        by_sha[sha] = PushedCommit(sha, (*before.refs, ref), (*before.changes, *changes))
+    return list(by_sha.values())
+
+
+# ---------------------------------------------------------------- what a push compares (grow-only)
+
+
+class Side:
+    """One comparison: the base, and where the manifest checked against it is read."""
+
+    __slots__ = ("base", "explicit", "label", "tip")
+
+    def __init__(self, base: str, tip: str | None = None, label: str | None = None, explicit: bool = False) -> None:
+        self.base = base  # the ref the base manifest is read at
+        self.tip = tip  # the commit the current manifest is read at; None: the index or the work tree
+        self.label = label  # the pushed ref, for messages
+        self.explicit = explicit  # the base was named: a ref that does not exist is an error, not "no commit yet"
+
+
+def pushed_sides(root: Path, text: str, remote: str, manifest_rel: str) -> tuple[list[Side], list[str]]:
+    """One Side per ref in git's pre-push lines, and notes on the refs left out.
+
+    Each line is `<local ref> <local sha> <remote ref> <remote sha>`.
+    """
+    sides: list[Side] = []
+    notes: list[str] = []
+    for ref in git.pushed_refs(root, text):
+        tip, remote_ref, remote_sha = ref.tip, ref.remote_ref, ref.remote_sha
+        if ref.remote_known:
+            sides.append(Side(remote_sha, tip, remote_ref, explicit=True))
+            continue
+        # A new branch (or one whose remote commit was never fetched): the remote
+        # has no version of it here, so compare with where it left the default branch.
+        fork = _fork_point(root, remote, tip, manifest_rel)
+        if fork is None:
+            notes.append(
+                f"{remote_ref} is new on {remote} and no default branch of {remote} is known here"
+                " to compare it with; not checked"
+            )
+            continue
+        if remote_sha != git.NULL_SHA:
+            notes.append(
+                f"{remote_ref}: {remote}'s commit {remote_sha[:12]} is not here (fetch it?); compared with the fork point"
+            )
+        sides.append(Side(fork, tip, remote_ref, explicit=True))
+    return sides, notes
+
+
+def _fork_point(root: Path, remote: str, tip: str, manifest_rel: str) -> str | None:
+    """Where `tip` left the remote's default branch: its HEAD, else settings.base_ref (default main) there."""
+    for ref in (f"refs/remotes/{remote}/HEAD", f"refs/remotes/{remote}/{_base_ref(root, tip, manifest_rel)}"):
+        if git.rev_parse(root, ref) is None:
+            continue
+        found = git.common_ancestor(root, tip, ref)
+        if found:
+            return found
+    return None
+
+
+def _base_ref(root: Path, tip: str, manifest_rel: str) -> str:
+    import tomllib
+
+    data = git.blob_at(root, tip, manifest_rel)
+    try:
+        doc = tomllib.loads(data.decode("utf-8")) if data is not None else {}
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError):
+        doc = {}
+    settings = doc.get("settings")
+    value = settings.get("base_ref") if isinstance(settings, dict) else None
+    return value if isinstance(value, str) and value else "main"

@@ -1,5 +1,5 @@
 """The small vocabulary every layer shares: how a scenario ended, how a
-command exits, and a problem found in a manifest.
+command exits, a problem found in a manifest, and how a selection is run (RunOptions).
 
 Loading `enum` costs the no-op gate nothing (the console script imports
 `re`, which imports it); defining the two enums costs a few tenths of a
@@ -82,3 +82,30 @@ class Problem:
 
     def __repr__(self) -> str:
         return f"Problem({str(self)!r})"
+
+
+class RunOptions:
+    """How to run and report a selection; None or False means the manifest's [settings] (or the default) decide."""
+
+    __slots__ = ("color", "fail_on_skip", "jobs", "json", "junit", "keep_scratch", "no_reuse", "task")
+
+    def __init__(
+        self,
+        *,
+        jobs: int | None = None,
+        json: bool = False,
+        junit: str | None = None,
+        color: str = "auto",
+        fail_on_skip: bool = False,
+        keep_scratch: bool = False,
+        no_reuse: bool = False,
+        task: str | None = None,
+    ) -> None:
+        self.jobs = jobs  # scenarios at a time
+        self.json = json  # one JSON object on stdout; human lines on stderr
+        self.junit = junit  # a JUnit XML report's path
+        self.color = color  # "auto", "always" or "never"
+        self.fail_on_skip = fail_on_skip  # a skipped scenario blocks
+        self.keep_scratch = keep_scratch  # keep each scenario's scratch folder
+        self.no_reuse = no_reuse  # run everything, whatever a recent pass says
+        self.task = task  # recorded in the history beside the results

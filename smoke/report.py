@@ -136,9 +136,9 @@ class Console:
             output.append(self.out.paint("  --- stderr (last lines) ---", "dim"))
             output.extend(f"  | {ln}" for ln in printable(r.stderr_tail).splitlines())
         if output and self._github:
-            from smoke import github
+            from smoke import ghcommands
 
-            output = github.fold(f"{r.name}: output (last lines)", output)
+            output = ghcommands.fold(f"{r.name}: output (last lines)", output)
         lines.extend(output)
         if r.log:
             lines.append(f"  full output: {shown(r.log)} (and .stderr beside it)")

@@ -1,4 +1,4 @@
-"""Which scenarios protect a piece of work, and why. Pure: data in, data out."""
+"""Which scenarios protect a piece of work, and why, and `--shard`'s part of them. Pure: data in, data out."""
 from __future__ import annotations
 
 import bisect
@@ -230,6 +230,29 @@ def literal_prefix(pattern: str) -> str:
     if m is None:
         return head  # a plain path: the file itself or everything under it
     return head[: head.rfind("/") + 1]
+
+
+def shard(selected: list[Selected], spec: str, durations: dict[str, float]) -> list[Selected]:
+    """The K-th of N parts: balanced by recorded durations when known, by name otherwise."""
+    m = re.fullmatch(r"(\d+)/(\d+)", spec or "")
+    if not m or not 1 <= int(m.group(1)) <= int(m.group(2)):
+        raise SmokeError(f"--shard {spec!r} is not K/N with 1 <= K <= N", hint="e.g. --shard 2/4")
+    k, n = int(m.group(1)), int(m.group(2))
+    known = [s for s in selected if s.scenario.name in durations]
+    if not known:
+        ordered = sorted(selected, key=lambda s: s.scenario.name)
+        mine = {s.scenario.name for i, s in enumerate(ordered) if i % n == k - 1}
+    else:
+        default = sum(durations[s.scenario.name] for s in known) / len(known)
+        loads = [0.0] * n
+        owner: dict[str, int] = {}
+        # Longest first onto the least loaded shard; ties broken by name so it is deterministic.
+        for s in sorted(selected, key=lambda s: (-durations.get(s.scenario.name, default), s.scenario.name)):
+            i = min(range(n), key=lambda j: (loads[j], j))
+            loads[i] += durations.get(s.scenario.name, default)
+            owner[s.scenario.name] = i
+        mine = {name for name, i in owner.items() if i == k - 1}
+    return [s for s in selected if s.scenario.name in mine]
 
 
 def selection_json(selected: Sequence[Selected], last: dict[str, Any] | None = None) -> dict[str, Any]:

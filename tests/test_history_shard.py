@@ -12,10 +12,10 @@ from hypothesis import given
 from hypothesis import settings
 from hypothesis import strategies as st
 
-from smoke.commands.common import shard
 from smoke.errors import SmokeError
 from smoke.manifest import Scenario
 from smoke.selection import Selected
+from smoke.selection import shard
 
 HISTORY = ".git/smoke/history.jsonl"
 

@@ -171,3 +171,45 @@ def test_allow_shrink_counts_the_committed_agent_env_even_against_an_older_base(
     assert res.returncode == 0, res.stdout + res.stderr
     (entry,) = _audit_log(repo)
     assert entry["action"] == "allow-shrink"
+
+
+# ---------------------------------------------------------------- the decisions, as functions (no subprocess)
+
+
+@pytest.fixture
+def human(monkeypatch: pytest.MonkeyPatch) -> None:
+    for var in AGENT_VARS:
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.delenv("SMOKE_ALLOW_SHRINK", raising=False)
+
+
+def test_allow_shrink_decides_and_the_door_only_prints(repo: Repo, human: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    from smoke import policy
+
+    repo.manifest(MANIFEST)
+    path = repo.path / "tests/smoke/manifest.toml"
+    refused = policy.allow_shrink(repo.path, path, [], 2, "since HEAD")
+    assert not refused.allowed
+    assert refused.message.startswith("smoke check --grow-only refused: 2 removal(s) or weakening(s) since HEAD (restore")
+    monkeypatch.setenv("SMOKE_ALLOW_SHRINK", "1")
+    allowed = policy.allow_shrink(repo.path, path, [], 2, "since HEAD")
+    assert allowed.allowed and "SMOKE_ALLOW_SHRINK=1: 2 removal(s)" in allowed.message
+    assert "WG_AGENT_ID" in allowed.agent_env
+    monkeypatch.setenv("WG_AGENT_ID", "a1")
+    agent = policy.allow_shrink(repo.path, path, [], 2, "since HEAD")
+    assert not agent.allowed
+    assert "SMOKE_ALLOW_SHRINK is not honoured for agents (WG_AGENT_ID is set)" in agent.message
+
+
+def test_skip_smoke_is_never_allowed_for_an_agent(repo: Repo, human: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    from smoke import policy
+
+    repo.manifest(MANIFEST)
+    path = repo.path / "tests/smoke/manifest.toml"
+    assert policy.skip_smoke(path, repo.path, "t1").allowed
+    monkeypatch.setenv("WG_AGENT_ID", "a1")
+    decision = policy.skip_smoke(path, repo.path, "t1")
+    assert not decision.allowed
+    assert decision.message.startswith(REFUSED.format("WG_AGENT_ID"))
+    assert "'smoke allow --task t1 --reason ...'" in decision.message
+    assert not policy.skip_smoke(None, None, None).allowed

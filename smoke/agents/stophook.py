@@ -54,14 +54,14 @@ def gate(root: Path, deadline: float, limit: float) -> Verdict:
     `limit` is the hook's whole time in seconds, for the message.
     """
     from smoke import manifest as manifest_mod
-    from smoke.commands import common
+    from smoke import tasks
     from smoke.selection import Selector
     from smoke.selection import select
 
     # An agent's gate reads the repository's own manifest (SPEC, "What the gate trusts"):
     # not one a variable points at, here or in the children below.
     manifest = manifest_mod.load(str(root / manifest_mod.DEFAULT_REL_PATH), cwd=root)
-    task = common.current_task(manifest)
+    task = tasks.current_task(manifest)
     scope = f"task '{task}'" if task else "your change"
     scripts = [sc.script for sc in manifest.scenarios if sc.script is not None]
     weakened = _grow_only(manifest.root, manifest.settings.base_ref, deadline, scripts)
@@ -72,7 +72,7 @@ def gate(root: Path, deadline: float, limit: float) -> Verdict:
         )
         return Verdict(["(grow-only)"], _cap(_scrub(reason)), _fingerprint(root, ["grow-only", weakened]))
     if task:
-        changes = common.task_changes(manifest, task)
+        changes = tasks.task_changes(manifest, task)
     else:
         changes = [*git.uncommitted_files(manifest.root), *git.branch_files(manifest.root, manifest.settings.base_ref)]
     owners = (task,) if task else ()

@@ -1,80 +1,15 @@
-"""What run, gate and list share: building the selection and executing it."""
+"""What the commands that select scenarios share: the selection from the command line, and the run options."""
 from __future__ import annotations
 
 import argparse
-import os
-import re
-import sys
-import time
-from collections.abc import Callable
-from pathlib import Path
 
 from smoke import git
+from smoke import tasks
 from smoke.errors import SmokeError
 from smoke.git import Change
 from smoke.manifest import Manifest
-from smoke.records import ExitCode
-from smoke.records import Status
-from smoke.selection import Selected
+from smoke.records import RunOptions
 from smoke.selection import Selector
-
-TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing
-
-if TYPE_CHECKING:
-    from smoke.build import Built
-    from smoke.output import Out
-    from smoke.repostate import State
-    from smoke.reuse import Reuse
-    from smoke.runner import Result
-
-def current_task(manifest: Manifest) -> str | None:
-    """$SMOKE_TASK, else $WG_TASK_ID, else a task id in the branch name."""
-    for var in ("SMOKE_TASK", "WG_TASK_ID"):
-        if os.environ.get(var):
-            return os.environ[var]
-    branch = git.current_branch(manifest.root)
-    if branch:
-        m = re.search(manifest.settings.task_branch_pattern, branch)
-        if m and m.groupdict().get("task"):
-            return m.group("task")
-    return None
-
-
-def task_changes(manifest: Manifest, task: str, status: list[tuple[str, str]] | None = None) -> list[Change]:
-    """Everything the task changed: uncommitted work, the branch, commits naming it.
-
-    The three questions are independent, so git answers them at once (each
-    is a short chain of git processes): a gate with nothing at stake waits
-    for the longest chain, not their sum. `status`: git.full_status, if already asked.
-    """
-    import threading
-
-    root = manifest.root
-    parts: list[list[Change] | BaseException] = [[], [], []]
-
-    def ask(i: int, question: Callable[[], list[Change]]) -> None:
-        try:
-            parts[i] = question()
-        except BaseException as e:  # noqa: BLE001 - raised again in the calling thread
-            parts[i] = e
-
-    questions: list[Callable[[], list[Change]]] = [
-        lambda: git.uncommitted_files(root, status),
-        lambda: git.branch_files(root, manifest.settings.base_ref),
-        lambda: git.task_commit_files(root, task),
-    ]
-    threads = [threading.Thread(target=ask, args=(i, q), daemon=True) for i, q in enumerate(questions[1:], 1)]
-    for t in threads:
-        t.start()
-    ask(0, questions[0])
-    for t in threads:
-        t.join()
-    changes: list[Change] = []
-    for part in parts:
-        if isinstance(part, BaseException):
-            raise part
-        changes.extend(part)
-    return changes
 
 
 def selector_from_args(args: argparse.Namespace, manifest: Manifest) -> Selector:
@@ -87,7 +22,7 @@ def selector_from_args(args: argparse.Namespace, manifest: Manifest) -> Selector
     if bool(args.from_ref) != bool(args.to_ref):
         raise SmokeError("--from-ref and --to-ref go together", hint="give both, e.g. --from-ref origin/main --to-ref HEAD")
     if args.task:
-        add(task_changes(manifest, args.task))
+        add(tasks.task_changes(manifest, args.task))
     if args.changed:
         add(git.uncommitted_files(manifest.root))
     if args.staged:
@@ -110,217 +45,9 @@ def nothing_selected_hint() -> str:
     return "name scenarios, or use --all, --task T, --tag TAG, --changed, --staged or --from-ref/--to-ref"
 
 
-def shard(selected: list[Selected], spec: str, durations: dict[str, float]) -> list[Selected]:
-    """The K-th of N parts: balanced by recorded durations when known, by name otherwise."""
-    m = re.fullmatch(r"(\d+)/(\d+)", spec or "")
-    if not m or not 1 <= int(m.group(1)) <= int(m.group(2)):
-        raise SmokeError(f"--shard {spec!r} is not K/N with 1 <= K <= N", hint="e.g. --shard 2/4")
-    k, n = int(m.group(1)), int(m.group(2))
-    known = [s for s in selected if s.scenario.name in durations]
-    if not known:
-        ordered = sorted(selected, key=lambda s: s.scenario.name)
-        mine = {s.scenario.name for i, s in enumerate(ordered) if i % n == k - 1}
-    else:
-        default = sum(durations[s.scenario.name] for s in known) / len(known)
-        loads = [0.0] * n
-        owner: dict[str, int] = {}
-        # Longest first onto the least loaded shard; ties broken by name so it is deterministic.
-        for s in sorted(selected, key=lambda s: (-durations.get(s.scenario.name, default), s.scenario.name)):
-            i = min(range(n), key=lambda j: (loads[j], j))
-            loads[i] += durations.get(s.scenario.name, default)
-            owner[s.scenario.name] = i
-        mine = {name for name, i in owner.items() if i == k - 1}
-    return [s for s in selected if s.scenario.name in mine]
-
-
-def human_stream(json_mode: bool):  # type: ignore[no-untyped-def]
-    return sys.stderr if json_mode else sys.stdout
-
-
-def execute(
-    manifest: Manifest,
-    selected: list[Selected],
-    args: argparse.Namespace,
-    *,
-    what: str | None = None,
-    root: Path | None = None,
-    on_json: Callable[[list[Result]], None] | None = None,
-) -> ExitCode:
-    """Run the selection, report it, and turn it into an exit code.
-
-    `what` names the work for the gate's refusal ("task 'x'", "the commit");
-    None means a plain `smoke run`. `root` is a temporary checkout to build
-    and run in instead of the manifest's work tree; its build never evicts
-    the work tree's from the cache. With --json, `on_json` takes the results
-    instead of them being printed as one object (the caller merges several runs).
-    """
-    from smoke import report
-    from smoke.output import Out
-    from smoke.runner import Interrupted
-    from smoke.runner import Result
-    from smoke.runner import Runner
-    from smoke.runner import new_run_dir
-
-    emit = on_json or _print_json
-    settings = manifest.settings
-    jobs = args.jobs or settings.jobs
-    fail_on_skip = args.fail_on_skip or settings.fail_on_skip
-    if args.junit:
-        _check_writable(args.junit, "--junit")
-    out = Out(human_stream(args.json), args.color)
-    console = report.Console(out, manifest, len(selected))
-    out.line(out.paint(
-        f"smoke: {len(selected)} scenario(s) from {manifest.display()}, {min(jobs, len(selected))} at a time", "title"
-    ))
-    path_prefix: list[str] = []
-    extra_env: dict[str, str] = {}
-    built = None
-    if settings.build:
-        from smoke import build
-
-        built = build.ensure(manifest, out, root=root, keep=root is None, fresh=_agent_run(manifest))
-        if built.error:
-            out.line(out.paint(f"smoke: the build failed: {built.error}", "error"))
-            from smoke.output import printable
-
-            for line in printable(built.tail).splitlines():
-                out.line(f"  | {line}")
-            out.line(f"smoke gate refused {what or 'the run'}: the build failed, so no scenario can be trusted")
-            if args.json:
-                # Scripts still get their one object: every selected scenario is an ERROR.
-                emit([Result(s.scenario.name, Status.ERROR, 0.0, reason="the build failed") for s in selected])
-            return ExitCode.REFUSED
-        path_prefix = [str(built.bin_dir)]
-        extra_env["SMOKE_BUILD_DIR"] = str(built.build_dir)
-    reuse = _reuse(manifest, selected, args, out, root, built.key if built is not None else None)
-    runner = Runner(
-        manifest, jobs=jobs, run_dir=new_run_dir(manifest.root), on_result=console.on_result,
-        on_start=console.on_start, on_tick=console.tick, keep_scratch=args.keep_scratch,
-        path_prefix=path_prefix, extra_env=extra_env, root=root, reuse=reuse,
+def run_options(args: argparse.Namespace) -> RunOptions:
+    """What the run session needs from the command line; the Namespace goes no further."""
+    return RunOptions(
+        jobs=args.jobs, json=args.json, junit=args.junit, color=args.color, fail_on_skip=args.fail_on_skip,
+        keep_scratch=args.keep_scratch, no_reuse=getattr(args, "no_reuse", False), task=getattr(args, "task", None),
     )
-    started = time.monotonic()
-    from smoke import repostate
-
-    where = root or manifest.root
-    before = repostate.capture(where, save=True)
-    try:
-        results = runner.run([s.scenario for s in selected])
-    except Interrupted as e:
-        out.line(out.paint(
-            f"smoke: interrupted: {len(e.finished)} finished, {len(e.cut)} cut short"
-            + (f" ({', '.join(e.cut)})" if e.cut else "")
-            + f", {len(e.not_started)} not started; their processes were ended", "error"))
-        if args.json:
-            emit(e.finished)
-        raise KeyboardInterrupt from None
-    finally:
-        runner.close()
-        if built is not None:
-            _release(built)
-    elapsed = time.monotonic() - started
-    _left_as_found(out, where, before, results)
-    console.summary(results, elapsed)
-    if os.environ.get("GITHUB_ACTIONS") == "true":
-        from smoke import github
-
-        github.report(out.line, manifest, results, elapsed, fail_on_skip)
-    _record(manifest, results, getattr(args, "task", None))
-    if args.json:
-        emit(results)
-    if args.junit:
-        report.write_junit(args.junit, results, manifest, elapsed)
-    skips = [r for r in results if r.status == "skip"]
-    if fail_on_skip and skips:
-        why = "--fail-on-skip" if args.fail_on_skip else f"fail_on_skip = true in {manifest.display()} [settings]"
-        out.line(out.paint(
-            f"smoke: {len(skips)} skipped scenario(s) block because of {why}: "
-            + ", ".join(f"{r.name} ({r.reason})" for r in skips), "error"))
-    if any(r.blocks(fail_on_skip) for r in results):
-        if what:
-            out.line(out.paint(report.refusal(what, results, fail_on_skip), "error"))
-        return ExitCode.REFUSED
-    return ExitCode.OK
-
-
-def _agent_run(manifest: Manifest) -> bool:
-    """Whether an agent runs this: then nothing cached in the git directory is used."""
-    from smoke.agents import identity as agents
-
-    try:
-        data = manifest.path.read_bytes()
-    except OSError:
-        data = None
-    return bool(agents.caller_agents(data))
-
-
-def _left_as_found(out: Out, where: Path, before: State | None, results: list[Result]) -> None:
-    """A scenario that changed HEAD, the index or the tracked work tree is an error, named, with where the work went."""
-    from smoke import repostate
-
-    after = repostate.capture(where)
-    if before is None or after is None:
-        return  # not a repository: nothing to guard
-    changed = repostate.changes(before, after)
-    if not changed:
-        return
-    ran = [r for r in results if r.status != "skip"] or results
-    who = f"scenario '{ran[0].name}'" if len(ran) == 1 else f"one of the scenarios {', '.join(r.name for r in ran)}"
-    why = f"the repository changed while it ran: {'; '.join(changed)}"
-    for r in ran:
-        r.status, r.reason = Status.ERROR, why
-    bar = "!" * 79
-    for line in (bar, f"!!! {who} changed the repository: {'; '.join(changed)}.",
-                 f"!!! A scenario must leave HEAD, the index and the work tree as it found them; {repostate.where_it_went(before, after)}.", bar):
-        out.line(out.paint(line, "error"))
-
-
-def _reuse(
-    manifest: Manifest, selected: list[Selected], args: argparse.Namespace, out: Out, root: Path | None, build_key: str | None
-) -> Reuse | None:
-    """What this run may reuse (smoke.reuse): nothing with --no-reuse, reuse_seconds = 0, or for an agent."""
-    from smoke import reuse
-
-    if getattr(args, "no_reuse", False) or manifest.settings.reuse_seconds <= 0:
-        return None
-    agents = reuse.caller_is_agent(manifest)
-    if agents:
-        # Records sit in the git directory, which an agent can write: they never pass an agent's gate.
-        out.line(f"smoke: reuse is off for agents ({', '.join(agents)} is set): every selected scenario runs")
-        return None
-    found = reuse.Reuse(manifest, root or manifest.root, build_key)
-    if not found.enabled:
-        return None
-    found.prepare([s.scenario for s in selected])
-    return found
-
-
-def _print_json(results: list[Result]) -> None:
-    from smoke import report
-
-    sys.stdout.write(report.dump_json(results) + "\n")
-
-
-def _release(built: Built) -> None:
-    """Let the build go once no scenario needs it: a temporary one is removed, even on a second Ctrl-C."""
-    from smoke import worktree
-
-    with worktree.signals_held():
-        built.release()
-
-
-def _check_writable(path: str, flag: str) -> None:
-    """Refuse before any scenario runs if a report could not be written afterwards."""
-    target = Path(path)
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        ok = os.access(target.parent, os.W_OK) and not target.is_dir()
-    except OSError as e:
-        raise SmokeError(f"{flag} {path}: cannot create its folder ({e.strerror or e})") from None
-    if not ok:
-        raise SmokeError(f"{flag} {path}: cannot write there", hint="pick a writable file path")
-
-
-def _record(manifest: Manifest, results: list[Result], task: str | None) -> None:
-    from smoke import history
-
-    history.append(manifest, results, task)

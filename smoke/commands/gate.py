@@ -2,31 +2,19 @@
 from __future__ import annotations
 
 import argparse
-import functools
 import os
-import posixpath
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
+from smoke import cache
+from smoke import doors
 from smoke import git
 from smoke import manifest as manifest_mod
+from smoke import tasks
 from smoke.commands import common
-from smoke.errors import ManifestError
 from smoke.errors import SmokeError
-from smoke.git import Change
 from smoke.manifest import Manifest
-from smoke.output import Out
 from smoke.records import ExitCode
-from smoke.records import Problem
-from smoke.selection import Selector
-from smoke.selection import select
-
-TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing
-if TYPE_CHECKING:
-    from typing import Any
-
-    from smoke.runner import Result
 
 # A hook cannot be given --skip-smoke; these let a human bypass `git commit`
 # and `git push` the same audited way: SMOKE_SKIP_SMOKE=1 git commit ...
@@ -41,32 +29,26 @@ def cmd(args: argparse.Namespace) -> ExitCode:
         return ExitCode.REFUSED
     if args.skip_smoke or os.environ.get(SKIP_VAR) == "1":
         return _bypass(args)
-    manifest = manifest_mod.load(args.manifest, cached=True)
-    task = args.task or common.current_task(manifest)
+    manifest = cache.load(args.manifest)
+    task = args.task or tasks.current_task(manifest)
     if _agent_granted(manifest, task):
         return ExitCode.OK
-    status = None
-    if args.stage == "done":
-        if not task:
-            raise SmokeError("--stage done needs the task being finished", hint="pass --task T")
-        status = git.full_status(manifest.root)  # asked once: for grow-only and for what the task changed
-        code = _grow_only(args, manifest, task, status)
-        if code:
-            return code
-    if args.stage == "pre-push":
-        return _gate_push(args, manifest, task)
-    scope = f"task '{task}'" if task else "this change"
-    selector, what = _selector(args, manifest, task, status)
-    if args.stage == "pre-commit":
-        return _gate_commit(args, manifest, selector, what, scope)
-    return _gate_here(args, manifest, selector, what, scope)
+    opts = doors.GateOptions(
+        stage=args.stage, all=args.all, files=tuple(args.files), json=args.json, color=args.color,
+        run=common.run_options(args),
+    )
+    return doors.gate(opts, manifest, task)
 
 
 def _agent_granted(manifest: Manifest, task: str | None) -> bool:
     """For an agent: name an ignored override variable, and spend a person's grant for `task` if one applies."""
     from smoke.agents import identity as agents
 
-    found = agents.caller_agents(_bytes(manifest.path))
+    try:
+        data: bytes | None = manifest.path.read_bytes()
+    except OSError:
+        data = None
+    found = agents.caller_agents(data)
     if not found:
         return False
     ignored = agents.ignored_overrides("smoke gate")
@@ -92,431 +74,6 @@ def _agent_granted(manifest: Manifest, task: str | None) -> bool:
     return True
 
 
-def _nothing(args: argparse.Namespace, scope: str, report_json: bool = True) -> ExitCode:
-    out = Out(common.human_stream(args.json), args.color)
-    out.line(f"smoke gate: no scenario protects {scope}; nothing to run")
-    if args.json and report_json:
-        from smoke import report
-
-        print(report.dump_json([]))
-    return ExitCode.OK
-
-
-def _selector(
-    args: argparse.Namespace, manifest: Manifest, task: str | None, status: list[tuple[str, str]] | None = None
-) -> tuple[Selector, str]:
-    owners = (task,) if task else ()
-    if args.all:
-        return Selector(all=True), f"task '{task}'" if task else "the change"
-    root = manifest.root
-    if args.stage == "pre-commit":
-        # The index itself says what is staged, deleted files included; one
-        # `git status` also tells _gate_commit whether the work tree differs.
-        changes = [Change(f, "staged") for f in args.files] + _staged(_commit_status(root))
-        return Selector(owners=owners, changes=tuple(changes)), "the commit"
-    if task:
-        changes = common.task_changes(manifest, task, status)
-        changes += [Change(f, "named") for f in args.files]
-        return Selector(owners=owners, changes=tuple(changes)), f"task '{task}'"
-    changes = [Change(f, "named") for f in args.files] if args.files else git.uncommitted_files(root)
-    return Selector(changes=tuple(changes)), "the change"
-
-
-def _gate_here(
-    args: argparse.Namespace,
-    manifest: Manifest,
-    selector: Selector,
-    what: str,
-    scope: str,
-    on_json: Callable[[list[Result]], None] | None = None,
-) -> ExitCode:
-    """The work tree as it is, with its manifest."""
-    selector, refused = _unguarded(args, manifest, selector, what)
-    if refused is not None:
-        return refused
-    selected = select(manifest.scenarios, selector)
-    if not selected:
-        return _nothing(args, scope, report_json=on_json is None)
-    return common.execute(manifest, selected, args, what=what, on_json=on_json)
-
-
-def _unguarded(args: argparse.Namespace, manifest: Manifest, selector: Selector, what: str) -> tuple[Selector, ExitCode | None]:
-    """Changed files no scenario guards, as `settings.unguarded` says: a loud line, a refusal (exit 1), or everything runs."""
-    if selector.all or not selector.changes:
-        return selector, None
-    from smoke import unguarded
-
-    found = unguarded.files(manifest, [c.path for c in selector.changes], selector.owners)
-    if not found:
-        return selector, None
-    mode = manifest.settings.unguarded
-    out = Out(common.human_stream(args.json), args.color)
-    task = selector.owners[0] if selector.owners else None
-    if mode == "all":
-        out.line(out.paint(f"smoke gate: {len(found)} changed file(s) no scenario guards ({unguarded.named(found)}):"
-                           " settings.unguarded = \"all\", so every scenario runs", "warn"))
-        return Selector(all=True), None
-    if mode == "block":
-        out.line(out.paint(
-            f"smoke gate refused {what}: {len(found)} changed file(s) no scenario guards: {unguarded.named(found)}."
-            f" Add a scenario that guards them: {unguarded.add_hint(task)}", "error"))
-        if args.json:
-            from smoke import report
-
-            print(report.dump_json([]))
-        return selector, ExitCode.REFUSED
-    out.line(out.paint(f"smoke gate: WARNING: {len(found)} changed file(s) no scenario guards: {unguarded.named(found)}"
-                       f" (guard them: {unguarded.add_hint(task)})", "warn"))
-    return selector, None
-
-
-class Tested:
-    """Committed content the gate tests in a temporary checkout: a pushed commit, or a snapshot of the index."""
-
-    def __init__(
-        self, name: str, label: str, manifest: bytes | None, commit: Callable[[], str], prefix: str
-    ) -> None:
-        self.name = name  # for messages: "feature (1a2b3c4)", "what is staged"
-        self.label = label  # how git names its files, shown in reports: "1a2b3c4:", or ":" for the index
-        self.manifest = manifest  # read through git; None when it has none (or the manifest lies outside)
-        self.commit = commit  # the commit to check out; called only once a scenario is selected
-        self.prefix = prefix  # of the temporary folder
-
-
-def _gate_checkout(
-    args: argparse.Namespace,
-    manifest: Manifest,
-    selector: Selector,
-    tested: Tested,
-    what: str,
-    scope: str,
-    why: str,
-    on_json: Callable[[list[Result]], None] | None = None,
-) -> ExitCode:
-    """`tested`, with its own manifest and scripts, in a temporary worktree removed afterwards."""
-    from smoke import worktree
-
-    out = Out(common.human_stream(args.json), args.color)
-    selector, refused = _unguarded(args, manifest, selector, what)
-    if refused is not None:
-        return refused
-    rel = _manifest_rel(manifest)
-    data = tested.manifest if rel is not None else None
-    if rel is not None and data is None:
-        out.line(f"smoke gate: note: {tested.name} has no {rel}; using the current manifest's scenarios")
-    ahead = manifest if rel is None or data is None else _parse_at(manifest.root, rel, data)
-    # Selection needs no checkout: work nothing guards costs no snapshot and no worktree.
-    if ahead is not None and not select(ahead.scenarios, selector):
-        return _nothing(args, scope, report_json=on_json is None)
-    sha = tested.commit()
-    out.line(f"smoke gate: testing {tested.name} in a temporary checkout: {why}")
-    with worktree.checkout(manifest.root, sha, prefix=tested.prefix) as tree:
-        used = manifest if rel is None or data is None else _load_at(tree, rel, tested.label)
-        selected = select(used.scenarios, selector)
-        if not selected:
-            return _nothing(args, scope, report_json=on_json is None)
-        return common.execute(used, selected, args, what=what, root=tree, on_json=on_json)
-
-
-# ---------------------------------------------------------------- pre-commit
-
-
-def _gate_commit(args: argparse.Namespace, manifest: Manifest, selector: Selector, what: str, scope: str) -> ExitCode:
-    """What is being committed: in place when the work tree is the index, else a snapshot of the index.
-
-    In place is the usual case (the pre-commit framework stashes unstaged
-    changes to tracked files first, not untracked ones). Otherwise an unstaged fix (or an
-    untracked file the commit leaves out) would make a broken commit pass.
-    """
-    why = _unstaged(_commit_status(manifest.root))
-    if why is None:
-        return _gate_here(args, manifest, selector, what, scope)
-    root = manifest.root
-    rel = _manifest_rel(manifest)
-    staged = Tested(
-        "what is staged", ":", git.staged_blob(root, rel) if rel is not None else None,
-        lambda: git.snapshot_index(root), "smoke-commit-",
-    )
-    return _gate_checkout(args, manifest, selector, staged, what, scope, why)
-
-
-@functools.cache
-def _commit_status(root: Path) -> tuple[tuple[str, str], ...]:
-    """`git status` once per gate: what is staged, and whether the work tree differs from it."""
-    return tuple(git.work_tree_status(root))
-
-
-def _staged(status: tuple[tuple[str, str], ...]) -> list[Change]:
-    return [Change(path, "staged") for code, path in status if code[0] not in " ?"]
-
-
-def _unstaged(status: tuple[tuple[str, str], ...]) -> str | None:
-    """Why the work tree is not what is being committed; None when it is."""
-    if any(code != "??" and code[1] != " " for code, _ in status):
-        return "the work tree has unstaged changes"
-    if any(code == "??" for code, _ in status):
-        return "the work tree has untracked files"
-    return None
-
-
-# ---------------------------------------------------------------- wg done
-
-
-def _grow_only(args: argparse.Namespace, manifest: Manifest, task: str, status: list[tuple[str, str]]) -> ExitCode:
-    """`wg done` has no grow-only hook of its own: the work tree must not promise less than HEAD,
-    nor less than where the task's branch left `base_ref`.
-
-    Otherwise dropping the task from `owners` (uncommitted, or in a commit made
-    with --no-verify) would select nothing and pass. Against HEAD, `git status`
-    first: a manifest it does not list is HEAD's, and with nothing protected
-    deleted that costs no more git; then bytes: an unchanged manifest costs no parsing.
-    """
-    root = manifest.root
-    rel = _manifest_rel(manifest)
-    if rel is None or git.head_sha(root) is None:
-        return ExitCode.OK  # no commit yet: nothing to shrink
-    as_head = not manifest.path.is_symlink() and rel not in {path for _, path in status}
-    deleted_here = [path for code, path in status if "D" in code]
-    bases = ["HEAD"]
-    found = git.merge_base(root, manifest.settings.base_ref)
-    if found is not None and found[1] != git.rev_parse(root, "HEAD"):
-        bases.append(found[1])
-    current: bytes | None = None
-    changed = []
-    for base in bases:
-        if base == "HEAD" and as_head and not _suite_deleted(manifest, rel, deleted_here):
-            continue
-        committed = git.blob_at(root, base, rel)
-        if committed is None:
-            continue  # a manifest new since then: nothing to shrink
-        current = current if current is not None else _bytes(manifest.path)
-        if committed != current or _suite_deleted(manifest, rel, git.deleted_since(root, base)):
-            changed.append(base)
-    if not changed:
-        return ExitCode.OK
-    from smoke.commands import check
-
-    out = Out(common.human_stream(args.json), args.color)
-    return check.guard_work_tree(out, manifest.path, root, stage="done", task=task, bases=changed)
-
-
-def _bytes(path: Path) -> bytes | None:
-    try:
-        return path.read_bytes()
-    except OSError:
-        return None
-
-
-def _suite_deleted(manifest: Manifest, rel: str, deleted: list[str]) -> bool:
-    """Whether the work tree lost a file grow-only protects: one in the scenarios folder, or a scenario's script."""
-    mdir = posixpath.dirname(rel)
-    # growonly.scenarios_folder, spelled out: this runs on every `wg done`, which must not load the comparison.
-    folder = posixpath.join(mdir, "scenarios/") if mdir else "scenarios/"
-    scripts = {posixpath.normpath(posixpath.join(mdir, sc.script)) for sc in manifest.scenarios if sc.script}
-    return any(p.startswith(folder) or p in scripts for p in deleted)
-
-
-# ---------------------------------------------------------------- pre-push
-
-
-class Push:
-    """One pushed commit: the refs that push it and the files it brings."""
-
-    def __init__(self, sha: str, refs: tuple[str, ...], changes: tuple[Change, ...]) -> None:
-        self.sha = sha
-        self.refs = refs
-        self.changes = changes
-
-    def name(self) -> str:
-        return ", ".join(r.removeprefix("refs/heads/") for r in self.refs)
-
-
-def _gate_push(args: argparse.Namespace, manifest: Manifest, task: str | None) -> ExitCode:
-    """Each pushed commit is held to its own promises, in place when it is exactly the work tree."""
-    import threading
-
-    # `git status` is asked while the pushed refs are read: the usual push (HEAD, run in place) needs both.
-    status: list[list[tuple[str, str]] | BaseException] = []
-
-    def ask_status() -> None:
-        try:
-            status.append(git.work_tree_status(manifest.root))
-        except BaseException as e:  # noqa: BLE001 - raised again below, if the answer is needed
-            status.append(e)
-
-    asking = threading.Thread(target=ask_status, daemon=True)
-    asking.start()
-    pushes = _pushed(manifest.root)
-    asking.join()
-    if not pushes:
-        return _nothing(args, f"task '{task}'" if task else "this change")
-    head = git.head_sha(manifest.root)
-    dirty = None
-    if head in {p.sha for p in pushes}:
-        if isinstance(status[0], BaseException):
-            raise status[0]
-        dirty = _uncommitted(status[0])
-    merged = _Merged() if args.json else None
-    code = ExitCode.OK
-    try:
-        for push in pushes:
-            # One commit keeps the plain wording; among several, the refusal names the ref.
-            what = "the push" if len(pushes) == 1 else f"the push of {push.name()}"
-            scope = (f"task '{task}'" if task else "this change") if len(pushes) == 1 else what
-            selector = _push_selector(args, task, push)
-            on_json = merged.collect(push.sha) if merged else None
-            if push.sha == head and dirty is None:
-                code = max(code, _gate_here(args, manifest, selector, what, scope, on_json))
-            else:
-                why = dirty if push.sha == head and dirty else "it is not what is checked out"
-                tested = _pushed_commit(manifest, push)
-                code = max(code, _gate_checkout(args, manifest, selector, tested, what, scope, why, on_json))
-    except KeyboardInterrupt:
-        # Like a single run cut short: one object with what finished.
-        if merged:
-            merged.print()
-        raise
-    if merged:
-        merged.print()
-    return code
-
-
-def _uncommitted(status: list[tuple[str, str]]) -> str | None:
-    """Why the work tree is not HEAD; None when it is. An untracked file counts: the commit may need it."""
-    if any(code != "??" for code, _ in status):
-        return "the work tree has uncommitted changes"
-    if status:
-        return "the work tree has untracked files"
-    return None
-
-
-def _push_selector(args: argparse.Namespace, task: str | None, push: Push) -> Selector:
-    if args.all:
-        return Selector(all=True)
-    return Selector(owners=(task,) if task else (), changes=push.changes)
-
-
-def _pushed_commit(manifest: Manifest, push: Push) -> Tested:
-    rel = _manifest_rel(manifest)
-    data = git.blob_at(manifest.root, push.sha, rel) if rel is not None else None
-    sha = push.sha
-    return Tested(f"{push.name()} ({sha[:7]})", f"{sha[:7]}:", data, lambda: sha, "smoke-push-")
-
-
-class _Merged:
-    """--json at pre-push: every pushed commit's results in one object, each result naming its commit."""
-
-    def __init__(self) -> None:
-        self.results: list[Result] = []
-        self.rows: list[dict[str, Any]] = []
-
-    def collect(self, sha: str) -> Callable[[list[Result]], None]:
-        def add(results: list[Result]) -> None:
-            self.results.extend(results)
-            self.rows.extend({**r.to_json(), "commit": sha} for r in results)
-
-        return add
-
-    def print(self) -> None:
-        from smoke import report
-
-        merged = report.to_json(self.results)
-        merged["results"] = self.rows
-        import json
-
-        sys.stdout.write(json.dumps(merged, indent=2) + "\n")
-
-
-def _manifest_rel(manifest: Manifest) -> str | None:
-    """Where the manifest sits in the repository, as a path git knows; None when it lives outside."""
-    try:
-        return Path(os.path.normpath(manifest.path)).relative_to(manifest.root).as_posix()
-    except ValueError:
-        return None
-
-
-def _parse_at(root: Path, rel: str, data: bytes) -> Manifest | None:
-    """The tested manifest, read from git for selection only; None when invalid (loading it in the checkout reports why)."""
-    try:
-        # Cached by its exact bytes: usually the pushed manifest is the one in the work tree.
-        return manifest_mod.load_path(root / rel, root, data, cached=True)
-    except SmokeError:
-        return None
-
-
-def _load_at(tree: Path, rel: str, label: str) -> Manifest:
-    """The manifest of the checkout, named the way git names it (`label`): the checkout is gone once the report is read."""
-    try:
-        loaded = manifest_mod.load_path(tree / rel, tree)
-    except ManifestError as e:
-        raise ManifestError([_relabel(p, tree, label) for p in e.problems]) from None
-    return _Committed(loaded, label + rel, {k: _relabel(v, tree, label) for k, v in loaded.deferred.items()})
-
-
-def _relabel(problem: Problem, tree: Path, label: str) -> Problem:
-    """The problem with the checkout's paths (its place, where a script was looked for) named as git names them."""
-    inside = f"{tree}{os.sep}"
-    path, hint = problem.path, problem.hint
-    return Problem(
-        path.replace(inside, label) if path else path, problem.line, problem.message.replace(inside, label),
-        scenario=problem.scenario, key=problem.key, hint=hint.replace(inside, label) if hint else hint,
-        column=problem.column,
-    )
-
-
-class _Committed(Manifest):
-    """A manifest loaded from a temporary checkout, shown as `1a2b3c4:tests/smoke/manifest.toml` (`:tests/...` for the index)."""
-
-    def __init__(self, loaded: Manifest, label: str, deferred: dict[str, Problem]) -> None:
-        super().__init__(
-            loaded.path, loaded.root, loaded.settings, loaded.scenarios, loaded.warnings, deferred, loaded.script_lines
-        )
-        self.label = label
-
-    def display(self) -> str:
-        return self.label
-
-
-def _pushed(root: Path) -> list[Push]:
-    """What is being pushed, one Push per distinct commit: pre-commit's range, or every ref line git gives on stdin."""
-    from smoke import pushrange
-
-    push = pushrange.pre_commit_push(root)
-    if push is not None and push.src and push.dst:
-        branch = os.environ.get("PRE_COMMIT_LOCAL_BRANCH")
-        return _by_commit([(branch or push.dst, git.rev_parse(root, push.dst) or push.dst,
-                            git.range_files(root, push.src, push.dst))])
-    if push is not None:
-        # No range pre-commit vouches for (or none at all, when the push starts
-        # a history the remote lacks): the push as git would describe it.
-        return _by_commit(_ref_lines(root, push.line))
-    note = pushrange.ignored_note()
-    if note:
-        sys.stderr.write(f"smoke gate: note: {note}\n")
-    if sys.stdin is None or sys.stdin.isatty():
-        return []
-    return _by_commit(_ref_lines(root, sys.stdin.read()))
-
-
-def _ref_lines(root: Path, text: str) -> list[tuple[str, str, list[Change]]]:
-    """git's pre-push lines as (ref, commit, files) per pushed ref."""
-    pushed: list[tuple[str, str, list[Change]]] = []
-    for ref in git.pushed_refs(root, text):
-        # A remote commit never fetched here: everything no remote has counts as new.
-        base = ref.remote_sha if ref.remote_known else git.NULL_SHA
-        pushed.append((ref.local_ref, ref.tip, git.range_files(root, base, ref.tip)))
-    return pushed
-
-
-def _by_commit(pushed: list[tuple[str, str, list[Change]]]) -> list[Push]:
-    """Refs pushed at the same commit are tested once, with the files of all of them."""
-    by_sha: dict[str, Push] = {}
-    for ref, sha, changes in pushed:
-        before = by_sha.get(sha, Push(sha, (), ()))
-        by_sha[sha] = Push(sha, (*before.refs, ref), (*before.changes, *changes))
-    return list(by_sha.values())
-
-
 def _bypass(args: argparse.Namespace) -> ExitCode:
     """--skip-smoke: loud, audited, and refused for agents (whatever their environment says)."""
     from smoke import policy
@@ -527,22 +84,18 @@ def _bypass(args: argparse.Namespace) -> ExitCode:
     except SmokeError:
         manifest = None
     root = manifest.root if manifest else root
-    names, agents = _agents(path, root)
-    task = args.task or (common.current_task(manifest) if manifest else None)
-    if agents:
+    task = args.task or (tasks.current_task(manifest) if manifest else None)
+    decision = policy.skip_smoke(path, root, task)
+    if not decision.allowed:
         from smoke.agents.identity import ignored_overrides
 
         ignored = ignored_overrides("smoke gate")
         if ignored:
             sys.stderr.write(f"{'!' * 79}\n!!! {ignored}\n{'!' * 79}\n")
-        sys.stderr.write(
-            f"smoke gate: --skip-smoke refused: the caller is an agent ({', '.join(agents)} is set)."
-            " Fix the failing scenario instead. If the gate must be passed without it, ask a person to run"
-            f" 'smoke allow --task {task or 'T'} --reason ...' in their own terminal.\n"
-        )
+        sys.stderr.write(decision.message)
         return ExitCode.REFUSED
     reason = args.reason or os.environ.get(REASON_VAR)
-    log = policy.audit(root, "skip-smoke", task, args.stage, reason, agent_env=names)
+    log = policy.audit(root, "skip-smoke", task, args.stage, reason, agent_env=decision.agent_env)
     if log is None:
         # An unaudited bypass is exactly what this tool exists to prevent.
         raise SmokeError("--skip-smoke refused: not inside a git repository, so the bypass cannot be audited")
@@ -565,15 +118,3 @@ def _manifest_place(args: argparse.Namespace) -> tuple[Path | None, Path | None]
         path = None
     root = git.find_toplevel(path.parent if path is not None else Path.cwd())
     return path, root
-
-
-def _agents(path: Path | None, root: Path | None) -> tuple[list[str], list[str]]:
-    """The agent variables that count, and those set.
-
-    Not from the loaded settings alone: an agent could edit agent_env in the
-    work tree (or break the manifest so it does not load) to pass as a human.
-    """
-    from smoke import policy
-
-    rels = policy.manifest_rels(path, root) if root is not None else []
-    return policy.detect(root, rels, [policy.parse_file(path)] if path is not None else [])

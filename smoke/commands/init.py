@@ -12,14 +12,12 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 
 from smoke import git
+from smoke import scaffold
 from smoke.errors import SmokeError
-from smoke.files import atomic_write
 from smoke.manifest import DEFAULT_REL_PATH
 from smoke.output import Out
 from smoke.records import ExitCode
 
-BEGIN = "<!-- smoke-gate:begin -->"
-END = "<!-- smoke-gate:end -->"
 AGENT_FILES = ("AGENTS.md", "CLAUDE.md")
 HELPERS = "helpers.sh"
 
@@ -36,17 +34,17 @@ def cmd(args: argparse.Namespace) -> ExitCode:
     if not manifest.exists():
         # Scripts first, manifest last: a manifest never names a script that was not written.
         for name, text in _preset_scripts(args.preset):
-            _show(out, _create(scenarios / name, text, executable=text.startswith("#!")), scenarios / name, root)
-    _show(out, _create(scenarios / HELPERS, _template(HELPERS)), scenarios / HELPERS, root)
-    made = _create(manifest, manifest_text)
+            _show(out, scaffold.create(scenarios / name, text, executable=text.startswith("#!")), scenarios / name, root)
+    _show(out, scaffold.create(scenarios / HELPERS, _template(HELPERS)), scenarios / HELPERS, root)
+    made = scaffold.create(manifest, manifest_text)
     _show(out, made, manifest, root)
-    if made == "kept" and _read(manifest) != manifest_text:
+    if made == "kept" and scaffold.read(manifest) != manifest_text:
         out.line(out.paint(
             f"  note: {_rel(manifest, root)} already exists, so the '{args.preset}' preset's scenarios were not added; "
             "add scenarios with 'smoke add', or move it away and re-run 'smoke init'", "warn"))
     block = _template("agents_block.md").replace("{{manifest}}", _rel(manifest, root))
     for path in _agent_files(root):
-        _show(out, _update_block(path, block), path, root, block=True)
+        _show(out, scaffold.update_block(path, block), path, root, block=True)
     _next_steps(out, args.preset, root)
     return ExitCode.OK
 
@@ -116,76 +114,6 @@ def _preset_scripts(preset: str) -> list[tuple[str, str]]:
             elif item.is_file() and not item.name.startswith("."):
                 found.append((prefix + item.name, item.read_text(encoding="utf-8")))
     return sorted(found)
-
-
-# ---------------------------------------------------------------- writing
-
-
-def _create(path: Path, text: str, *, executable: bool = False) -> str:
-    """Write a new file; a file that exists is the user's and is kept as it is."""
-    if path.exists() or path.is_symlink():
-        return "kept"
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with open(path, "x", encoding="utf-8", newline="") as f:
-            f.write(text)
-        if executable:
-            path.chmod(path.stat().st_mode | 0o111)
-    except FileExistsError:
-        return "kept"
-    except OSError as e:
-        raise SmokeError(f"cannot write {path}: {e.strerror or e}", hint="check the folder's permissions") from None
-    return "created"
-
-
-def _update_block(path: Path, block: str) -> str:
-    """Put the smoke-gate block into an instructions file, touching nothing outside the markers."""
-    if not path.exists():
-        return _create(path, block)
-    text = _read(path)
-    new = replace_block(text, block, display=str(path))
-    if new == text:
-        return "unchanged"
-    _replace_file(path, new)
-    return "updated"
-
-
-def replace_block(text: str, block: str, *, display: str = "the file") -> str:
-    """`text` with the marked block replaced by `block`, or `block` appended when there is none."""
-    newline = "\r\n" if "\r\n" in text else "\n"
-    block = block.rstrip("\n").replace("\r\n", "\n").replace("\n", newline) + newline
-    lines = text.splitlines(keepends=True)
-    begin = next((i for i, line in enumerate(lines) if line.strip().startswith(BEGIN[:-4])), None)
-    if begin is None:
-        if not text:
-            return block
-        gap = "" if text.endswith(newline * 2) else newline if text.endswith(("\n", "\r")) else newline * 2
-        return text + gap + block
-    end = next((i for i in range(begin + 1, len(lines)) if lines[i].strip().startswith(END[:-4])), None)
-    if end is None:
-        raise SmokeError(
-            f"{display}:{begin + 1}: a '{BEGIN}' marker without a '{END}' after it",
-            hint="restore the end marker (or delete the begin line) and re-run 'smoke init'",
-        )
-    return "".join(lines[:begin]) + block + "".join(lines[end + 1 :])
-
-
-def _read(path: Path) -> str:
-    try:
-        with open(path, encoding="utf-8", newline="") as f:
-            return f.read()
-    except UnicodeDecodeError:
-        raise SmokeError(f"{path} is not UTF-8 text", hint="save it as UTF-8, then re-run 'smoke init'") from None
-    except OSError as e:
-        raise SmokeError(f"cannot read {path}: {e.strerror or e}") from None
-
-
-def _replace_file(path: Path, text: str) -> None:
-    # Written beside the real file and renamed over it: an interrupted init never leaves half a file.
-    try:
-        atomic_write(path.resolve(), text)
-    except OSError as e:
-        raise SmokeError(f"cannot write {path}: {e.strerror or e}", hint="check the file's permissions") from None
 
 
 # ---------------------------------------------------------------- report

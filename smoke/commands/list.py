@@ -4,7 +4,9 @@ from __future__ import annotations
 import argparse
 import json
 
+from smoke import cache
 from smoke import manifest as manifest_mod
+from smoke import selection
 from smoke.commands import common
 from smoke.output import Out
 from smoke.records import ExitCode
@@ -13,7 +15,7 @@ from smoke.selection import selection_json
 
 
 def cmd(args: argparse.Namespace) -> ExitCode:
-    manifest = manifest_mod.load(args.manifest, cached=True)
+    manifest = cache.load(args.manifest)
     if args.unguarded:
         return _unguarded(args, manifest)
     selector = common.selector_from_args(args, manifest)
@@ -23,7 +25,7 @@ def cmd(args: argparse.Namespace) -> ExitCode:
     if args.shard:
         from smoke import history
 
-        selected = common.shard(selected, args.shard, history.durations(manifest))
+        selected = selection.shard(selected, args.shard, history.durations(manifest))
         for item in selected:
             item.reasons.append(f"shard: {args.shard}")
     if args.json:
