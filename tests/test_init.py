@@ -412,7 +412,9 @@ def test_helpers_run_the_cleanups_when_smoke_ends_a_scenario(repo: Repo) -> None
         [[scenario]]
         name = "hangs"
         script = "scenarios/hangs.sh"
-        timeout_seconds = 1
+        # Room to source the helpers and set the trap on a loaded machine: a
+        # timeout before `add_cleanup` ran would leave nothing to clean up.
+        timeout_seconds = 5
         [scenario.expect]
         stdout_contains = ["never"]
     """)
