@@ -143,35 +143,37 @@ def _compare(
     base_files = growonly.at_ref(root, ref, rel, base_doc)
     now_files = growonly.still_there(root, base_files, rel, staged, ref=side.tip)
     violations = growonly.compare(base_doc, cur_doc, base_files, now_files)
-    _note_edits(out, side, root, rel, base_doc, cur_doc, staged)
-    if not violations:
+    edits = _agent_edits(out, side, root, rel, base_doc, cur_doc, staged)
+    if not violations and not edits:
         out.line(f"smoke check --grow-only: {display}: nothing removed or weakened since {_short(ref)}")
         return [], docs
     if side.tip is not None:
         out.line(out.paint(f"smoke check --grow-only: {side.label} ({_short(ref)}..{_short(side.tip)}):", "error"))
-    shown = _show(violations, path, ref, base_text, current)
+    shown = _show(violations, path, ref, base_text, current) if violations else []
+    shown += [f"{display}: {edit} (an agent may not change what a kept scenario runs: add a new scenario,"
+              " or ask a person to make this change)" for edit in edits]
     for line in shown:
         out.line(out.paint(line, "error"))
     return shown, docs
 
 
-def _note_edits(
+def _agent_edits(
     out: Out, side: Side, root: Path, rel: str, base: dict[str, Any], current: dict[str, Any] | None, staged: bool,
-) -> None:
-    """An agent's change to what a kept scenario runs (script, run, env, the script's content): a loud line and an audit entry.
-
-    Allowed, since a scenario may need fixing; but a reviewer must see it.
+) -> list[str]:
+    """An agent's change to what a kept scenario runs (script, run, env, the script's content): refused like a
+    weakening, with a loud line and an audit entry. A person may change them (a scenario may need fixing);
+    an agent that rewrote `run` to `echo fine` would otherwise pass every door.
     """
     from smoke.agents import identity as agents
 
     found = agents.caller_agents(manifest_mod.own_bytes(root))
     if not found:
-        return
+        return []
     mdir = posixpath.dirname(rel)
     scripts = sorted(set(growonly.scripts_of(base, mdir)) | set(growonly.scripts_of(current, mdir)))
     edits = growonly.edited(base, current, git.changed_paths(root, side.base, side.tip, staged, scripts), mdir)
     if not edits:
-        return
+        return []
     from smoke import policy
 
     log = policy.audit(root, "scenario-edited", _task(root), "pre-push" if side.tip else "pre-commit" if staged else None,
@@ -181,8 +183,9 @@ def _note_edits(
     out.line(out.paint(f"!!! an agent ({', '.join(found)} is set) changed what scenarios run:", "warn"))
     for edit in edits:
         out.line(out.paint(f"!!!   {edit}", "warn"))
-    out.line(out.paint(f"!!! Review it. Recorded in the audit log: {log}", "warn"))
+    out.line(out.paint(f"!!! Refused, and recorded in the audit log: {log}", "warn"))
     out.line(out.paint(bar, "warn"))
+    return edits
 
 
 def _current_bytes(root: Path, path: Path, rel: str, tip: str | None, staged: bool) -> bytes | None:

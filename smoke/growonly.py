@@ -85,7 +85,7 @@ def scenarios_by_name(doc: dict[str, Any]) -> dict[str, dict[str, Any]]:
 def edited(base: dict[str, Any], current: dict[str, Any] | None, changed_files: set[str], manifest_dir: str) -> list[str]:
     """Scenarios kept but changed in what they run: their `script` or `run`, their `env`, or their script's content.
 
-    Allowed (a script may need fixing), but a reviewer must see it; each is one phrase.
+    A person may (a script may need fixing); an agent may not. Each is one phrase.
     """
     if current is None:
         return []

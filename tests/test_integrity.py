@@ -507,7 +507,7 @@ def test_a_scenario_that_moves_head_is_an_error(broken: Repo) -> None:
 # ---------------------------------------------------------------- route 18: an agent's edit to what a scenario runs is seen
 
 
-def test_an_agents_commit_changing_a_scenarios_script_run_or_env_is_loud_and_audited(repo: Repo) -> None:
+def test_an_agents_commit_changing_a_scenarios_script_run_or_env_is_refused_and_audited(repo: Repo) -> None:
     import subprocess
 
     repo.manifest("""
@@ -533,16 +533,25 @@ stdout_contains = ["ok"]
     text = repo.read("tests/smoke/manifest.toml").replace('run = "echo ok"', 'run = "echo ok"\nenv = { X = "1" }')
     repo.write("tests/smoke/manifest.toml", text)
     repo.git("add", "-A")
+    before = repo.head()
     res = subprocess.run(["git", "commit", "-m", "simplify"], cwd=repo.path, capture_output=True, text=True,
                          env={**repo.env, "WG_AGENT_ID": "a1"})
-    assert res.returncode == 0, res.stdout + res.stderr
+    # Red-team review: `run = "echo fine"` passed every door. An agent's edit is now refused like a weakening.
+    assert res.returncode == 1, res.stdout + res.stderr
+    assert repo.head() == before
     out = res.stdout + res.stderr
     assert "!!! an agent (WG_AGENT_ID is set) changed what scenarios run:\n" in out
     assert "!!!   scenario 'by_script': the content of scenarios/check.sh changed\n" in out
     assert "!!!   scenario 'by_run': its env changed\n" in out
-    (entry,) = [e for e in _audit(repo) if e["action"] == "scenario-edited"]
+    assert ("tests/smoke/manifest.toml: scenario 'by_run': its env changed (an agent may not change what a kept"
+            " scenario runs: add a new scenario, or ask a person to make this change)") in out
+    assert "SMOKE_ALLOW_SHRINK" not in out
+    (entry, *_) = [e for e in _audit(repo) if e["action"] == "scenario-edited"]
     assert entry["agent"] == {"WG_AGENT_ID": "a1"}
     assert "by_script" in str(entry["reason"]) and "by_run" in str(entry["reason"])
+    # A person may fix a scenario.
+    res = subprocess.run(["git", "commit", "-m", "simplify"], cwd=repo.path, capture_output=True, text=True, env=repo.env)
+    assert res.returncode == 0, res.stdout + res.stderr
 
 
 # ---------------------------------------------------------------- route 17: an interrupt is never an internal error
