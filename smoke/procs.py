@@ -36,6 +36,12 @@ _PR_SET_CHILD_SUBREAPER = 36
 _lock = threading.Lock()
 _roots: set[int] = set()
 _subreaper = False
+# When each scenario's tree lived, by token: [root's start, end] in clock ticks
+# since boot (end None while it runs), and its name. An orphan that left its
+# session and cleared its environment names no scenario; only the scenarios
+# alive when it started can have left it.
+_lives: dict[str, list[int | None]] = {}
+_names: dict[str, str] = {}
 
 
 @dataclasses.dataclass
@@ -88,6 +94,43 @@ def spawning() -> Iterator[None]:
 def track(pid: int) -> None:
     """Call with `spawning()` held."""
     _roots.add(pid)
+
+
+def lives(tree: Tree, name: str) -> None:
+    """The scenario's tree is alive from its root's start (call once `tree.since` is known)."""
+    with _lock:
+        _lives[tree.token] = [tree.since, None]
+        _names[tree.token] = name
+
+
+def ended(tree: Tree) -> None:
+    """The scenario's tree is over: an orphan that starts later is not its."""
+    with _lock:
+        life = _lives.get(tree.token)
+        if life is not None:
+            life[1] = _now_ticks()
+
+
+def _now_ticks() -> int:
+    try:
+        with open(f"{_PROC}/uptime", "rb") as f:
+            return int(float(f.read().split()[0]) * os.sysconf("SC_CLK_TCK")) + 1
+    except (OSError, ValueError, IndexError):
+        return 1 << 62
+
+
+def _possible_owners(start: int) -> list[str]:
+    """The scenarios alive when a process started at `start`. Call with the lock held."""
+    return [t for t, (since, end) in _lives.items() if since is not None and since <= start and (end is None or start <= end)]
+
+
+def shared_with(pid: int, tree: Tree) -> list[str]:
+    """For an anonymous orphan claimed by `tree`: the other scenarios alive when it started (names)."""
+    p = _stat(pid)
+    if p is None or _carries(pid, f"{TOKEN_VAR}=".encode()):
+        return []
+    with _lock:
+        return [_names.get(t, t) for t in _possible_owners(p.start) if t != tree.token]
 
 
 def untrack(pid: int) -> None:
@@ -209,7 +252,13 @@ def _unclaimed(p: _Proc, tree: Tree, roots: set[int]) -> bool:
     key = f"{TOKEN_VAR}=".encode()
     at = env.find(key)
     if at < 0:
-        return True
+        # Anonymous: it cleared its environment. Claimed by the only scenario alive when it
+        # started, else left until every other scenario that was alive then has ended.
+        with _lock:
+            owners = _possible_owners(p.start)
+            if tree.token not in owners:
+                return not owners
+            return all(_lives[t][1] is not None for t in owners if t != tree.token)
     own = f"{TOKEN_VAR}={tree.token}\0".encode()
     return env[at : at + len(own)] == own
 
@@ -275,7 +324,10 @@ def _freeze(tree: Tree, seen: dict[int, str]) -> list[int]:
         _signal(fresh, signal.SIGSTOP, tree)
         stopped.update(fresh)
         for pid in fresh:
-            seen.setdefault(pid, describe(pid))
+            if pid not in seen:
+                others = shared_with(pid, tree)
+                also = f" (anonymous: it may also be from {', '.join(others)}, alive when it started)" if others else ""
+                seen[pid] = describe(pid) + also
     return sorted(stopped)
 
 

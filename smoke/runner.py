@@ -446,6 +446,7 @@ class Runner:
             try:
                 ran = self._wait(sc, proc, handle.tree, pipes)
                 ended = procs.end_tree(handle.tree, self.settings.kill_grace_seconds)
+                procs.ended(handle.tree)
                 # Whatever the tree wrote before it ended; nothing can keep the pipes open now.
                 pipes.drain(DRAIN_SECONDS)
             finally:
@@ -466,6 +467,7 @@ class Runner:
         """Read its output until the root exits or its time is up; end the tree if it is late or the run was cancelled."""
         tree.sid = proc.pid
         tree.since = procs.start_time(proc.pid)
+        procs.lives(tree, sc.name)
         ran = _Ran()
         try:
             # cancel() may have looked before the root existed; then ending it is ours to do.

@@ -414,3 +414,41 @@ def test_a_script_that_cannot_start_is_an_error(repo: Repo) -> None:
     assert result["status"] == "error"
     assert result["reason"].startswith("cannot start ")
     assert "check its #! line" in result["reason"]
+
+
+def test_an_anonymous_orphan_is_reported_by_the_scenario_that_left_it(repo: Repo, tmp_path: Path) -> None:
+    """Issue 12 route 16: an orphan that left its session and cleared its environment names no
+    scenario. It was reported by whichever scenario ended first; now only a scenario alive when it
+    started can claim it, and one alive alongside others only once they have all ended."""
+    pids = tmp_path / "pids"
+    pids.mkdir()
+    repo.manifest("""
+[[scenario]]
+name = "early"
+run = "sleep 0.2; echo ok"
+[scenario.expect]
+stdout_contains = ["ok"]
+
+[[scenario]]
+name = "leaker"
+run = '''sleep 1; ( setsid env -i sleep 300 & echo $! > "$PIDS/orphan" ); sleep 3; echo ok'''
+[scenario.expect]
+stdout_contains = ["ok"]
+
+[[scenario]]
+name = "bystander"
+run = "sleep 2; echo ok"
+[scenario.expect]
+stdout_contains = ["ok"]
+""")
+    res = repo.smoke("run", "--all", "--json", "-j", "3", env={"PIDS": str(pids)})
+    assert res.returncode == 0, res.stdout + res.stderr
+    results = _results(res)
+    orphan = int((pids / "orphan").read_text())
+    # "early" ended before the orphan started; "bystander" ended while "leaker" (alive then too) still ran.
+    assert results["early"]["leftovers"] == []
+    assert results["bystander"]["leftovers"] == []
+    (line,) = results["leaker"]["leftovers"]
+    assert int(line.split()[0]) == orphan
+    assert "it may also be from bystander, alive when it started" in line
+    _assert_all_gone([orphan])
