@@ -144,14 +144,16 @@ def _compare(
     now_files = growonly.still_there(root, base_files, rel, staged, ref=side.tip)
     violations = growonly.compare(base_doc, cur_doc, base_files, now_files)
     edits = _agent_edits(out, side, root, rel, base_doc, cur_doc, staged)
-    if not violations and not edits:
+    edits_shown = [f"{display}: {edit} (an agent may not change what a kept scenario runs: add a new scenario,"
+                   " or ask a person to make this change)" for edit in edits]
+    unhooked = _harness_hooks_removed(root, side, staged)
+    if not violations and not edits_shown and not unhooked:
         out.line(f"smoke check --grow-only: {display}: nothing removed or weakened since {_short(ref)}")
         return [], docs
     if side.tip is not None:
         out.line(out.paint(f"smoke check --grow-only: {side.label} ({_short(ref)}..{_short(side.tip)}):", "error"))
     shown = _show(violations, path, ref, base_text, current) if violations else []
-    shown += [f"{display}: {edit} (an agent may not change what a kept scenario runs: add a new scenario,"
-              " or ask a person to make this change)" for edit in edits]
+    shown += edits_shown + unhooked
     for line in shown:
         out.line(out.paint(line, "error"))
     return shown, docs
@@ -186,6 +188,35 @@ def _agent_edits(
     out.line(out.paint(f"!!! Refused, and recorded in the audit log: {log}", "warn"))
     out.line(out.paint(bar, "warn"))
     return edits
+
+
+_HOOK_MARK = b"smoke agent-hook"
+
+
+def _harness_hooks_removed(root: Path, side: Side, staged: bool) -> list[str]:
+    """An agent harness's configuration that ran smoke-gate's hooks at the base and no longer does:
+    from then on an agent would stop, and run any command, unchecked (red-team review)."""
+    from smoke.agents.harnesses import HARNESSES
+
+    if side.base == git.NULL_SHA or git.rev_parse(root, side.base) is None:
+        return []
+    configs = [h.config for h in HARNESSES.values()]
+    # One git process says which of them the base has; usually none.
+    present = set(git.run(root, "ls-tree", "--name-only", "-z", side.base, "--", *configs).split("\0")) - {""}
+    gone = []
+    for h in HARNESSES.values():
+        if h.config not in present:
+            continue
+        before = git.blob_at(root, side.base, h.config)
+        if before is None or _HOOK_MARK not in before:
+            continue
+        now = _current_bytes(root, root / h.config, h.config, side.tip, staged)
+        if now is None or _HOOK_MARK not in now:
+            gone.append(
+                f"{h.config}: smoke-gate's {h.title} hooks were removed (an agent would stop unchecked;"
+                f" restore them: smoke install --agent {h.name})"
+            )
+    return gone
 
 
 def _current_bytes(root: Path, path: Path, rel: str, tip: str | None, staged: bool) -> bytes | None:

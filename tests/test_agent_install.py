@@ -189,3 +189,37 @@ def test_init_offers_the_agent_hooks_for_the_harnesses_present(repo: Repo) -> No
     assert "smoke install --agent claude --agent cursor" in res.stdout
     block = (repo.path / "AGENTS.md").read_text()
     assert "smoke install --agent" in block
+
+
+def test_removing_the_installed_agent_hooks_is_refused_by_grow_only(repo: Repo) -> None:
+    """Red-team review: an agent deleted Stop and PreToolUse from .claude/settings.json and
+    committed; every later session would stop unchecked. Grow-only now refuses it."""
+    repo.manifest('[[scenario]]\nname = "ok"\nrun = "echo ok"\nowners = ["t"]\n[scenario.expect]\nstdout_contains = ["ok"]\n')
+    assert repo.commit("manifest").returncode == 0
+    res = repo.smoke("install", "--agent", "claude", "--agent", "gemini")
+    assert res.returncode == 0, res.stderr
+    assert repo.commit("agent hooks").returncode == 0
+    assert repo.smoke("install").returncode == 0
+    # Other settings may change freely.
+    settings = json.loads(repo.read(".claude/settings.json"))
+    settings["model"] = "opus"
+    repo.write(".claude/settings.json", json.dumps(settings, indent=2))
+    repo.git("add", "-A")
+    res = repo.smoke("check", "--grow-only", "--staged")
+    assert res.returncode == 0, res.stdout + res.stderr
+    # Dropping the hooks may not.
+    del settings["hooks"]
+    repo.write(".claude/settings.json", json.dumps(settings, indent=2))
+    repo.git("add", "-A")
+    before = repo.head()
+    res = subprocess.run(["git", "commit", "-m", "quieter"], cwd=repo.path, capture_output=True, text=True,
+                         env={**repo.env, "CLAUDECODE": "1"})
+    assert res.returncode == 1, res.stdout + res.stderr
+    assert repo.head() == before
+    assert (".claude/settings.json: smoke-gate's Claude Code hooks were removed (an agent would stop unchecked;"
+            " restore them: smoke install --agent claude)") in res.stdout + res.stderr
+    # Deleting the file is the same removal; the untouched Gemini settings are not named.
+    repo.git("rm", "-q", "--cached", ".claude/settings.json")
+    res = repo.smoke("check", "--grow-only", "--staged")
+    assert res.returncode == 1 and "Claude Code hooks were removed" in res.stdout
+    assert "Gemini" not in res.stdout
