@@ -18,6 +18,7 @@ import os
 import time
 from pathlib import Path
 
+from smoke import files
 from smoke import git
 from smoke.errors import SmokeError
 
@@ -55,13 +56,10 @@ def give(root: Path, task: str, reason: str, user: str) -> dict[str, object]:
         "given": now, "expires": now + VALID_SECONDS,
     }
     path = _file(root, task)
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_text(json.dumps(grant), encoding="utf-8")
-        os.replace(tmp, path)
+        files.atomic_write(path, json.dumps(grant))
     except OSError as e:
-        tmp.unlink(missing_ok=True)
         raise SmokeError(f"cannot write the grant {path}: {e.strerror}", hint="fix the permissions of the git directory") from None
     return grant
 

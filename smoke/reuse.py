@@ -35,6 +35,7 @@ import time
 from pathlib import Path
 
 from smoke import __version__
+from smoke import files
 from smoke import git
 from smoke.manifest import Manifest
 from smoke.manifest import Scenario
@@ -43,15 +44,6 @@ _FORMAT = b"smoke-reuse-1"
 # What a scenario's verdict does not depend on: left out of its key.
 _NOT_IN_KEY = ("index", "line", "description", "owners", "paths", "tags", "proven_against", "proven")
 _PRUNE_EVERY = 64  # writes between sweeps of stale records
-
-
-def caller_is_agent(manifest: Manifest) -> list[str]:
-    """The agent variables set (non-empty) in our environment: the defaults (WG_AGENT_ID and
-    those agent harnesses set in the commands they run) and settings.agent_env."""
-    from smoke.agents.identity import DEFAULT_AGENT_ENV
-    from smoke.agents.identity import set_among
-
-    return set_among((*DEFAULT_AGENT_ENV, *manifest.settings.agent_env))
 
 
 def eligible(sc: Scenario) -> bool:
@@ -170,13 +162,10 @@ class Reuse:
         if not self.enabled or key is None or self.dir is None:
             return
         body = json.dumps({"name": sc.name, "at": time.time(), "duration_s": round(duration_s, 3)}).encode()
-        tmp = self.dir / f".{key}.{os.getpid()}.{threading.get_ident()}.tmp"
         try:
             self.dir.mkdir(parents=True, exist_ok=True)
-            tmp.write_bytes(body)
-            os.replace(tmp, self.dir / key)
+            files.atomic_write(self.dir / key, body, durable=False)
         except OSError:
-            tmp.unlink(missing_ok=True)
             return
         if int.from_bytes(os.urandom(1), "big") % _PRUNE_EVERY == 0:
             self.prune()

@@ -66,11 +66,13 @@ def execute(
     ))
     path_prefix: list[str] = []
     extra_env: dict[str, str] = {}
+    # Asked once: for an agent nothing cached in the git directory is used (build, reuse).
+    agents = _agents(manifest)
     built = None
     if settings.build:
         from smoke import build
 
-        built = build.ensure(manifest, out, root=root, keep=root is None, fresh=_agent_run(manifest))
+        built = build.ensure(manifest, out, root=root, keep=root is None, fresh=bool(agents))
         if built.error:
             out.line(out.paint(f"smoke: the build failed: {built.error}", "error"))
             from smoke.output import printable
@@ -84,7 +86,7 @@ def execute(
             return ExitCode.REFUSED
         path_prefix = [str(built.bin_dir)]
         extra_env["SMOKE_BUILD_DIR"] = str(built.build_dir)
-    reuse = _reuse(manifest, selected, opts, out, root, built.key if built is not None else None)
+    reuse = _reuse(manifest, selected, opts, out, root, built.key if built is not None else None, agents)
     runner = Runner(
         manifest, jobs=jobs, run_dir=new_run_dir(manifest.root), on_result=console.on_result,
         on_start=console.on_start, on_tick=console.tick, keep_scratch=opts.keep_scratch,
@@ -134,15 +136,11 @@ def execute(
     return ExitCode.OK
 
 
-def _agent_run(manifest: Manifest) -> bool:
-    """Whether an agent runs this: then nothing cached in the git directory is used."""
-    from smoke.agents import identity as agents
+def _agents(manifest: Manifest) -> list[str]:
+    """The agent variables set for this run (the defaults, and those its manifest names)."""
+    from smoke.agents import identity
 
-    try:
-        data = manifest.path.read_bytes()
-    except OSError:
-        data = None
-    return bool(agents.caller_agents(data))
+    return identity.set_among((*identity.DEFAULT_AGENT_ENV, *manifest.settings.agent_env))
 
 
 def _left_as_found(out: Out, where: Path, before: State | None, results: list[Result]) -> None:
@@ -167,14 +165,14 @@ def _left_as_found(out: Out, where: Path, before: State | None, results: list[Re
 
 
 def _reuse(
-    manifest: Manifest, selected: list[Selected], opts: RunOptions, out: Out, root: Path | None, build_key: str | None
+    manifest: Manifest, selected: list[Selected], opts: RunOptions, out: Out, root: Path | None, build_key: str | None,
+    agents: list[str],
 ) -> Reuse | None:
     """What this run may reuse (smoke.reuse): nothing with --no-reuse, reuse_seconds = 0, or for an agent."""
     from smoke import reuse
 
     if opts.no_reuse or manifest.settings.reuse_seconds <= 0:
         return None
-    agents = reuse.caller_is_agent(manifest)
     if agents:
         # Records sit in the git directory, which an agent can write: they never pass an agent's gate.
         out.line(f"smoke: reuse is off for agents ({', '.join(agents)} is set): every selected scenario runs")

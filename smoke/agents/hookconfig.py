@@ -8,13 +8,12 @@ install): without it a missing command would be a non-blocking error, a pass.
 from __future__ import annotations
 
 import json
-import os
 import shlex
 import shutil
 import sys
-import tempfile
 from pathlib import Path
 
+from smoke import files
 from smoke.agents import configfile
 from smoke.agents.harnesses import Harness
 from smoke.errors import SmokeError
@@ -159,16 +158,7 @@ def _write(path: Path, text: str) -> None:
     path = path.resolve()  # a symlinked configuration stays a symlink; its target is updated
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        mode = path.stat().st_mode & 0o7777 if path.exists() else 0o644
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-                f.write(text)
-            os.chmod(tmp, mode)
-            os.replace(tmp, path)
-        except BaseException:
-            os.unlink(tmp)
-            raise
+        files.atomic_write(path, text, mode=None if path.exists() else 0o644)
     except OSError as e:
         raise SmokeError(f"cannot write {path}: {e.strerror or e}", hint="check the folder's permissions") from None
 

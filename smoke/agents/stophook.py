@@ -305,9 +305,9 @@ def _save(path: Path | None, state: dict[str, Any]) -> None:
     if path is None:
         return
     try:
+        from smoke import files
+
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}")
-        tmp.write_text(json.dumps(state), encoding="utf-8")
-        os.replace(tmp, path)
+        files.atomic_write(path, json.dumps(state), durable=False)
     except OSError:
         pass  # without a record the stop is refused every time: the harness's own cap still ends the turn
