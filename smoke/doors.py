@@ -264,13 +264,14 @@ def _grow_only(opts: GateOptions, manifest: Manifest, task: str, status: list[tu
     """
     root = manifest.root
     rel = _manifest_rel(manifest)
-    if rel is None or git.head_sha(root) is None:
+    head = git.head_sha(root)
+    if rel is None or head is None:
         return ExitCode.OK  # no commit yet: nothing to shrink
     as_head = not manifest.path.is_symlink() and rel not in {path for _, path in status}
     deleted_here = [path for code, path in status if "D" in code]
     bases = ["HEAD"]
     found = git.merge_base(root, manifest.settings.base_ref)
-    if found is not None and found[1] != git.rev_parse(root, "HEAD"):
+    if found is not None and found[1] != head:
         bases.append(found[1])
     current: bytes | None = None
     changed = []

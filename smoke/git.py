@@ -400,6 +400,7 @@ def common_ancestor(root: Path, a: str, b: str) -> str | None:
     return out or None
 
 
+@functools.cache  # asked by grow-only at `wg done` and again for the task's files; HEAD does not move in between
 def merge_base(root: Path, base_ref: str) -> tuple[str, str] | None:
     """The merge-base of HEAD with base_ref, here or on origin; None when they share no history.
 
@@ -490,7 +491,7 @@ def content_digest(root: Path) -> str:
     h.update(_run(root, "ls-files", "--stage", "-z").encode("utf-8", "surrogateescape"))
     out = _run(root, "status", "--porcelain=v1", "-z", "--untracked-files=all", "--no-renames")
     for path in sorted({entry[3:] for entry in _nul_list(out)}):
-        h.update(b"\0" + path.encode("utf-8", "surrogateescape") + b"\0" + _file_state(root / path))
+        h.update(b"\0" + path.encode("utf-8", "surrogateescape") + b"\0" + file_state(root / path))
     return h.hexdigest()
 
 
@@ -554,11 +555,6 @@ def tree_files(root: Path) -> list[str]:
 
 def file_state(path: Path) -> bytes:
     """What a build or a scenario could see of one file: its kind, executable bit and content."""
-    return _file_state(path)
-
-
-def _file_state(path: Path) -> bytes:
-    """What a build could see of one file: its kind, executable bit and content."""
     try:
         st = path.lstat()
     except OSError:

@@ -164,6 +164,11 @@ class Manifest:
     def by_name(self) -> dict[str, Scenario]:
         return {s.name: s for s in self.scenarios}
 
+    def agents(self) -> list[str]:
+        """The agent variables set now, among the defaults and those this manifest names:
+        the one answer the cache, the gate and the run session act on."""
+        return agents.caller_agents(self.source if self.source is not None else _bytes_or_none(self.path))
+
     def assertion_line(self, sc: Scenario, check: str | None) -> int:
         """The line of the assertion `check` (an expect key such as
         `stdout_contains`) that `sc` broke; its `script` line for a script

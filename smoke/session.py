@@ -67,7 +67,7 @@ def execute(
     path_prefix: list[str] = []
     extra_env: dict[str, str] = {}
     # Asked once: for an agent nothing cached in the git directory is used (build, reuse).
-    agents = _agents(manifest)
+    agents = manifest.agents()
     built = None
     if settings.build:
         from smoke import build
@@ -134,13 +134,6 @@ def execute(
             out.line(out.paint(report.refusal(what, results, fail_on_skip), "error"))
         return ExitCode.REFUSED
     return ExitCode.OK
-
-
-def _agents(manifest: Manifest) -> list[str]:
-    """The agent variables set for this run (the defaults, and those its manifest names)."""
-    from smoke.agents import identity
-
-    return identity.set_among((*identity.DEFAULT_AGENT_ENV, *manifest.settings.agent_env))
 
 
 def _left_as_found(out: Out, where: Path, before: State | None, results: list[Result]) -> None:

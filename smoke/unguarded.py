@@ -12,7 +12,6 @@ from collections.abc import Iterable
 from smoke.manifest import Manifest
 from smoke.selection import guarded
 
-MODES = ("warn", "block", "all")
 SHOWN = 10  # files named in a message; the rest are counted
 
 

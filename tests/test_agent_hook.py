@@ -184,6 +184,19 @@ def test_stop_refuses_a_weakened_suite_without_naming_an_override(repo: Repo) ->
         assert name not in res.stdout + res.stderr
 
 
+def test_a_persons_override_in_the_hooks_environment_does_not_pass_a_weakened_suite(repo: Repo) -> None:
+    """Review: the hook's children took the harness's environment for a person's, so a SMOKE_ALLOW_SHRINK=1
+    there let an agent's weakened suite stop. The children are an agent's gate whatever that environment holds."""
+    _guarded(repo)
+    repo.git("checkout", "-q", "-b", "feature")
+    _break(repo)
+    repo.manifest(MANIFEST.replace('paths = ["src/**"]', 'paths = ["docs/**"]'))
+    res = _hook(repo, "claude", "Stop", claude_stop(repo), env={"SMOKE_ALLOW_SHRINK": "1", "SMOKE_SKIP_SMOKE": "1"})
+    reason = _block_reason("claude", res.stdout)
+    assert "path 'src/**' was removed" in reason
+    assert "SMOKE_ALLOW_SHRINK" not in res.stdout + res.stderr
+
+
 def test_stop_reads_the_repository_s_own_manifest(repo: Repo, tmp_path) -> None:  # type: ignore[no-untyped-def]
     """code.claude.com/docs/en/hooks Stop input; a manifest variable pointing at an empty manifest changes nothing."""
     _guarded(repo)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from smoke import git
 from smoke import grants
+from smoke import manifest as manifest_mod
 from smoke import policy
 from smoke.agents import identity as agents
 from smoke.errors import SmokeError
@@ -24,7 +25,7 @@ def cmd(args: argparse.Namespace) -> int:
     root = git.find_toplevel(Path.cwd())
     if root is None:
         raise SmokeError("not inside a git repository", hint="run it in the repository the agent works in")
-    if agents.caller_agents(_own_manifest(root)):
+    if agents.caller_agents(manifest_mod.own_bytes(root)):
         raise SmokeError("an agent cannot grant itself a pass: a person must run this in their own terminal")
     sys.stdout.write(
         f"This lets the next agent gate of task '{task}' pass once, without its scenarios deciding.\n"
@@ -47,12 +48,3 @@ def cmd(args: argparse.Namespace) -> int:
 
 def _at_terminal() -> bool:
     return sys.stdin is not None and sys.stdout is not None and sys.stdin.isatty() and sys.stdout.isatty()
-
-
-def _own_manifest(root: Path) -> bytes | None:
-    from smoke.manifest import DEFAULT_REL_PATH
-
-    try:
-        return (root / DEFAULT_REL_PATH).read_bytes()
-    except OSError:
-        return None

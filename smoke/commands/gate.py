@@ -44,11 +44,7 @@ def _agent_granted(manifest: Manifest, task: str | None) -> bool:
     """For an agent: name an ignored override variable, and spend a person's grant for `task` if one applies."""
     from smoke.agents import identity as agents
 
-    try:
-        data: bytes | None = manifest.path.read_bytes()
-    except OSError:
-        data = None
-    found = agents.caller_agents(data)
+    found = manifest.agents()
     if not found:
         return False
     ignored = agents.ignored_overrides("smoke gate")
