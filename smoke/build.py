@@ -10,7 +10,8 @@ Cache layout, in `<git common dir>/smoke/build/`:
   <key>.lock   flock: exclusive while building or deleting, shared while in use
   logs/<key>.log  the output of the last build of that key
 
-The key is the build command plus git.content_digest() of the tree. Builds
+The key is the build command plus git.tree_digest() of the tree (staging a
+file changes nothing a build reads, so it keeps the key). Builds
 happen in place under the exclusive lock rather than in a temporary folder
 renamed afterwards: many installs (a virtualenv, `make install PREFIX=`) write
 their own absolute path into what they install, so a renamed build breaks.
@@ -117,7 +118,7 @@ def _cache_dir(manifest: Manifest) -> Path:
 
 def _key(command: str, root: Path) -> str:
     h = hashlib.sha256(_KEY_VERSION + b"\0" + command.encode() + b"\0")
-    h.update(git.content_digest(root).encode())
+    h.update(git.tree_digest(root).encode())
     return h.hexdigest()[:32]
 
 

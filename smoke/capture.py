@@ -16,7 +16,6 @@ Output size is not memory. Each stream is read from a pipe in chunks:
 from __future__ import annotations
 
 import collections
-import os
 from pathlib import Path
 
 from smoke.expect import HOLD_LIMIT
@@ -113,7 +112,3 @@ class Capture:
     def abandon(self) -> None:
         if not self._file.closed:
             self._file.close()
-
-
-def set_nonblocking(fd: int) -> None:
-    os.set_blocking(fd, False)

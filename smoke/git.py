@@ -481,26 +481,11 @@ def task_word_re(task: str) -> re.Pattern[str]:
 # ---------------------------------------------------------------- content
 
 
-def content_digest(root: Path) -> str:
-    """A digest of the work tree as git sees it: the index plus every changed or
-    untracked (not ignored) file's content. A clean checkout of a commit gives
-    the same digest wherever it is checked out."""
-    import hashlib
-
-    h = hashlib.sha256()
-    h.update(_run(root, "ls-files", "--stage", "-z").encode("utf-8", "surrogateescape"))
-    out = _run(root, "status", "--porcelain=v1", "-z", "--untracked-files=all", "--no-renames")
-    for path in sorted({entry[3:] for entry in _nul_list(out)}):
-        h.update(b"\0" + path.encode("utf-8", "surrogateescape") + b"\0" + file_state(root / path))
-    return h.hexdigest()
-
-
 def tree_digest(root: Path) -> str:
     """A digest of the work tree's content alone: every tracked and untracked
     (not ignored) file as git would store it now, whether staged or not.
 
-    Unlike content_digest, staging or committing what is already there leaves
-    it unchanged, so a pass before `git add` still holds at `git commit`.
+    Staging or committing what is already there leaves it unchanged, so a pass before `git add` still holds at `git commit`.
     Files git reports unchanged are taken from the index; the rest are hashed.
     """
     import hashlib

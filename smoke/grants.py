@@ -12,8 +12,6 @@ docs/reliability.md says why CI from a fresh clone is the backstop.
 """
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import time
 from pathlib import Path
@@ -33,7 +31,12 @@ def _folder(root: Path) -> Path:
     return base / "smoke" / _FOLDER
 
 
+# json and hashlib are imported where a grant is read or written: every agent gate asks present() first.
+
+
 def _file(root: Path, task: str) -> Path:
+    import hashlib
+
     return _folder(root) / (hashlib.sha256(task.encode("utf-8")).hexdigest()[:24] + ".json")
 
 
@@ -44,7 +47,7 @@ def present(root: Path) -> bool:
 
 
 def _state(root: Path) -> tuple[str | None, str]:
-    return git.rev_parse(root, "HEAD"), git.content_digest(root)
+    return git.rev_parse(root, "HEAD"), git.tree_digest(root)
 
 
 def give(root: Path, task: str, reason: str, user: str) -> dict[str, object]:
@@ -58,6 +61,8 @@ def give(root: Path, task: str, reason: str, user: str) -> dict[str, object]:
     path = _file(root, task)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
+        import json
+
         files.atomic_write(path, json.dumps(grant))
     except OSError as e:
         raise SmokeError(f"cannot write the grant {path}: {e.strerror}", hint="fix the permissions of the git directory") from None
@@ -71,6 +76,8 @@ def take(root: Path, task: str) -> tuple[dict[str, object] | None, str | None]:
     """
     path = _file(root, task)
     try:
+        import json
+
         grant = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         return None, None

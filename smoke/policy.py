@@ -42,11 +42,6 @@ def agent_names(docs: Iterable[Doc | None]) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def agents_set(names: Iterable[str]) -> list[str]:
-    """Those of `names` set (non-empty) in the environment."""
-    return set_among(names)
-
-
 def detect(root: Path | None, rels: Iterable[str], docs: Iterable[Doc | None]) -> tuple[list[str], list[str]]:
     """(the agent variables that count, those of them set now).
 
@@ -60,7 +55,7 @@ def detect(root: Path | None, rels: Iterable[str], docs: Iterable[Doc | None]) -
         found.extend(committed(root, rels))
         found.extend(at_fork(root, rels, found))
     names = agent_names(found)
-    return names, agents_set(names)
+    return names, set_among(names)
 
 
 def at_fork(root: Path, rels: list[str], docs: Iterable[Doc | None]) -> list[Doc]:

@@ -35,7 +35,11 @@ def _imports(repo: Repo, args: list[str], stdin: str = "") -> set[str]:
     bare = subprocess.run(
         [sys.executable, "-X", "importtime", "-c", "pass"], cwd=repo.path, env=repo.env, capture_output=True, text=True,
     )
-    return _imported(res.stderr) - _imported(bare.stderr)
+    started = _imported(bare.stderr)
+    if {"subprocess", "tomllib"} & started:
+        # Nothing left to assert: .ci/run runs this file again without coverage.
+        pytest.skip("the interpreter's start already imports subprocess or tomllib (coverage); run without coverage")
+    return _imported(res.stderr) - started
 
 
 @pytest.mark.parametrize("door", ["pre-commit", "pre-push", "done"])

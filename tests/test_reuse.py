@@ -138,15 +138,24 @@ def test_no_reuse_runs_everything(repo: Repo, tmp_path: Path) -> None:
 
 
 def test_what_is_never_reused(repo: Repo, tmp_path: Path, ) -> None:
-    manifest = (
-        _scenario("endpoint", extra='requires = ["127.0.0.1:1"]\n') + _scenario("opted_out", extra="reuse = false\n")
-        + _scenario("needs_a_command", extra='requires = ["cmd:bash"]\n')
-    )
-    c = _setup(repo, tmp_path, manifest)
-    c.smoke("run", "--all")
-    code, ran, reused, _ = c.smoke("run", "--all")
-    # The endpoint is down: a loud SKIP each time, never a remembered pass.
-    assert ran == {"opted_out": 1} and reused == {"endpoint": False, "opted_out": False, "needs_a_command": True}
+    import socket
+
+    # A live endpoint, so the scenario that needs it passes and could be remembered: it never is.
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen(8)
+        port = server.getsockname()[1]
+        manifest = (
+            _scenario("endpoint", extra=f'requires = ["127.0.0.1:{port}"]\n')
+            + _scenario("opted_out", extra="reuse = false\n")
+            + _scenario("needs_a_command", extra='requires = ["cmd:bash"]\n')
+        )
+        c = _setup(repo, tmp_path, manifest)
+        assert c.smoke("run", "--all")[1] == {"endpoint": 1, "opted_out": 1, "needs_a_command": 1}
+        code, ran, reused, _ = c.smoke("run", "--all")
+    assert code == 0
+    assert ran == {"endpoint": 1, "opted_out": 1}
+    assert reused == {"endpoint": False, "opted_out": False, "needs_a_command": True}
 
 
 def test_records_go_stale_and_reuse_seconds_zero_turns_reuse_off(repo: Repo, tmp_path: Path) -> None:
