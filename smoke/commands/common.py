@@ -1,8 +1,6 @@
 """What the commands that select scenarios share: the selection from the command line, and the run options."""
 from __future__ import annotations
 
-import argparse
-
 from smoke import git
 from smoke import tasks
 from smoke.errors import SmokeError
@@ -10,6 +8,10 @@ from smoke.git import Change
 from smoke.manifest import Manifest
 from smoke.records import RunOptions
 from smoke.selection import Selector
+
+TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing
+if TYPE_CHECKING:
+    import argparse
 
 
 def selector_from_args(args: argparse.Namespace, manifest: Manifest) -> Selector:

@@ -1,7 +1,6 @@
 """`smoke gate`: the hard gate behind hooks and `wg done`."""
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 from pathlib import Path
@@ -15,6 +14,10 @@ from smoke.commands import common
 from smoke.errors import SmokeError
 from smoke.manifest import Manifest
 from smoke.records import ExitCode
+
+TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing
+if TYPE_CHECKING:
+    import argparse
 
 # A hook cannot be given --skip-smoke; these let a human bypass `git commit`
 # and `git push` the same audited way: SMOKE_SKIP_SMOKE=1 git commit ...
