@@ -32,7 +32,7 @@ TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing
 if TYPE_CHECKING:
     from typing import Any
 
-_FORMAT = 2
+_FORMAT = 3
 # The validator and every smoke module it imports, at the top or inside a
 # function (tests/test_layers.py keeps this list whole): a rule added in any of
 # them changes the cache key.
@@ -92,9 +92,10 @@ def read(path: Path, root: Path, data: bytes) -> Manifest | None:
         doc = marshal.loads(cache.read_bytes())
         if not isinstance(doc, dict) or doc.get("key") != _key(path, root, data):
             return None
-        values: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in doc["settings"].items()}
-        settings = Settings(**values)
-        scenarios = [_scenario(raw) for raw in doc["scenarios"]]
+        # Kept as the records' own tuples (marshal keeps tuples and dicts as they were), rebuilt without a copy.
+        settings = Settings._make(doc["settings"])
+        make = Scenario._make
+        scenarios = [make(row) for row in doc["scenarios"]]  # a row of another length: TypeError
         manifest = Manifest(path, root, settings, scenarios, [], {}, dict(doc["script_lines"]))
     except (OSError, ValueError, TypeError, KeyError, AttributeError, EOFError):
         return None
@@ -110,8 +111,8 @@ def write(manifest: Manifest, data: bytes) -> None:
         return
     doc = {
         "key": _key(manifest.path, manifest.root, data),
-        "settings": manifest.settings._asdict(),
-        "scenarios": [s._asdict() for s in manifest.scenarios],
+        "settings": tuple(manifest.settings),
+        "scenarios": [tuple(s) for s in manifest.scenarios],
         "script_lines": manifest.script_lines,
     }
     try:
@@ -131,19 +132,6 @@ def _holds_secrets(manifest: Manifest) -> bool:
     """A secret written into a scenario's env is not copied anywhere else."""
     patterns = [p.upper() for p in manifest.settings.secret_env_patterns]
     return any(any(p in name.upper() for p in patterns) for sc in manifest.scenarios for name, _ in sc.env)
-
-
-def _scenario(raw: dict[str, Any]) -> Scenario:
-    """A record back from marshal, which keeps lists where the record holds tuples (manifest.SCENARIO_FIELDS says which)."""
-    fields = dict(raw)
-    for key, _, kind in manifest_mod.SCENARIO_FIELDS:
-        if kind == "list":
-            fields[key] = tuple(fields[key])
-        elif kind == "pairs":
-            fields[key] = tuple((k, v) for k, v in fields[key])
-        elif kind == "table":
-            fields[key] = {k: tuple(v) if isinstance(v, list) else v for k, v in fields[key].items()}
-    return Scenario(**fields)
 
 
 def _scripts_still_fine(manifest: Manifest) -> bool:

@@ -19,6 +19,7 @@ import re
 import stat
 from pathlib import Path
 
+from smoke import gitproc
 from smoke.errors import SmokeError
 
 TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing
@@ -68,11 +69,8 @@ def find_toplevel(start: Path) -> Path | None:
     env_top = os.environ.get("GIT_WORK_TREE")
     if env_top:
         return Path(env_top).absolute()
-    path = start.absolute()
-    for candidate in (path, *path.parents):
-        if (candidate / ".git").exists():
-            return candidate
-    return None
+    found = gitproc.toplevel(str(start.absolute()))
+    return Path(found) if found is not None else None
 
 
 def worktree_git_dir(root: Path) -> Path | None:
@@ -127,63 +125,13 @@ def _spawn(root: Path, args: list[str], env: dict[str, str] | None, data: bytes 
         except FileNotFoundError:
             raise SmokeError("git is not installed or not on PATH") from None
         return proc.returncode, proc.stdout, proc.stderr
-    import select
-
-    out_r, out_w = os.pipe()  # not inheritable: the child keeps only what is dup'ed onto 0, 1 and 2
-    err_r, err_w = os.pipe()
-    in_r, in_w = os.pipe() if data is not None else (-1, -1)
-    actions: list[tuple[object, ...]] = [(os.POSIX_SPAWN_DUP2, out_w, 1), (os.POSIX_SPAWN_DUP2, err_w, 2)]
-    if data is not None:
-        actions.append((os.POSIX_SPAWN_DUP2, in_r, 0))
-    else:
-        actions.append((os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0))
-    try:
-        pid = os.posix_spawnp(
-            "git", ["git", "-C", str(root), *args], os.environ if env is None else env, file_actions=actions
-        )
-    except FileNotFoundError:
-        for fd in (out_r, err_r, in_w):
-            if fd >= 0:
-                os.close(fd)
-        raise SmokeError("git is not installed or not on PATH") from None
-    finally:
-        for fd in (out_w, err_w, in_r):
-            if fd >= 0:
-                os.close(fd)
-    reaped = False
-    try:
-        if data is not None:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(in_w, view) :]
-            os.close(in_w)
-            in_w = -1
-        chunks: dict[int, list[bytes]] = {out_r: [], err_r: []}
-        poller = select.poll()
-        for fd in chunks:
-            poller.register(fd, select.POLLIN)
-        open_fds = set(chunks)
-        while open_fds:
-            for fd, _ in poller.poll():
-                chunk = os.read(fd, 1 << 16)
-                if chunk:
-                    chunks[fd].append(chunk)
-                else:
-                    poller.unregister(fd)
-                    open_fds.discard(fd)
-        _, status = os.waitpid(pid, 0)
-        reaped = True
-        return os.waitstatus_to_exitcode(status), b"".join(chunks[out_r]), b"".join(chunks[err_r])
-    finally:
-        if not reaped:
-            try:
-                os.kill(pid, 9)
-                os.waitpid(pid, 0)
-            except OSError:
-                pass
-        for fd in (out_r, err_r, in_w):
-            if fd >= 0:
-                os.close(fd)
+    started = gitproc.take(str(root), tuple(args)) if env is None and data is None else None
+    if started is None:
+        try:
+            started = gitproc.Started(str(root), args, env, data)
+        except gitproc.GitMissing:
+            raise SmokeError("git is not installed or not on PATH") from None
+    return started.result()
 
 
 def run(root: Path, *args: str, check: bool = True) -> str:
@@ -272,7 +220,7 @@ def uncommitted_files(root: Path, status: list[tuple[str, str]] | None = None) -
 
 def full_status(root: Path) -> list[tuple[str, str]]:
     """`git status` as (XY code, path), every untracked file listed (not only their folders)."""
-    out = _run(root, "status", "--porcelain=v1", "-z", "--untracked-files=all", "--no-renames")
+    out = _run(root, *gitproc.FULL_STATUS)
     return [(entry[:2], entry[3:]) for entry in _nul_list(out)]
 
 
@@ -282,7 +230,7 @@ def work_tree_status(root: Path) -> list[tuple[str, str]]:
     An untracked folder is one entry (--untracked-files=normal): the caller
     only asks whether anything is there, not what.
     """
-    out = _run(root, "status", "--porcelain=v1", "-z", "--untracked-files=normal", "--no-renames")
+    out = _run(root, *gitproc.STATUS)
     return [(entry[:2], entry[3:]) for entry in _nul_list(out)]
 
 
@@ -495,7 +443,7 @@ def tree_digest(root: Path) -> str:
         meta, _, path = line.partition("\t")
         mode, sha, _stage = meta.split(" ")
         entries[path] = f"{mode} {sha}"
-    out = _run(root, "status", "--porcelain=v1", "-z", "--untracked-files=all", "--no-renames")
+    out = _run(root, *gitproc.FULL_STATUS)
     for path in {entry[3:] for entry in _nul_list(out)}:
         state = _blob_state(root / path)
         if state is None:

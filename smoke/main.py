@@ -58,6 +58,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             stream.reconfigure(errors="backslashreplace")
     argv = list(sys.argv[1:] if argv is None else argv)
     args: Any = light.read(argv)
+    if args is not None:
+        _ask_git_ahead(args)
     if args is None:
         from smoke import cli
 
@@ -89,6 +91,20 @@ def main(argv: Sequence[str] | None = None) -> int:
                 _silence()  # the report met a terminal that is gone
             return _interrupted_exit(args.command)
         return _internal_error(args.command)
+
+
+def _ask_git_ahead(args: Any) -> None:
+    """A door with its repository's own manifest starts the `git status` it is sure to ask for now: git
+    answers on the other core while the rest of smoke is imported (smoke/gitproc.py)."""
+    if args.command != "gate" or args.stage is None or args.manifest or args.skip_smoke:
+        return
+    if any(os.environ.get(name) for name in ("SMOKE_MANIFEST", "WG_SMOKE_MANIFEST", "GIT_WORK_TREE", "GIT_DIR")):
+        return
+    from smoke import gitproc
+
+    top = gitproc.toplevel(os.getcwd())
+    if top is not None:
+        gitproc.ahead(top, gitproc.FULL_STATUS if args.stage == "done" else gitproc.STATUS)
 
 
 def _internal_error(command: str) -> int:

@@ -8,6 +8,10 @@ import sys
 
 from helpers import Repo
 
+from smoke import cache
+from smoke import manifest as manifest_mod
+from smoke.manifest import Scenario
+
 MANIFEST = """
 [[scenario]]
 name = "hello"
@@ -47,10 +51,10 @@ def test_a_gate_writes_the_cache_and_a_hit_skips_parsing(repo: Repo) -> None:
     repo.write("tests/smoke/scenarios/s.sh", "echo scripted\n")
     assert repo.smoke("gate", "--task", "t").returncode == 0
     doc = _load(repo)
-    assert [s["name"] for s in doc["scenarios"]] == ["hello", "scripted"]
+    assert [Scenario._make(row).name for row in doc["scenarios"]] == ["hello", "scripted"]
     # Prove the next run takes the cached, validated form (not a fresh parse)
     # by changing it behind the manifest's back.
-    doc["scenarios"][0]["run"] = "echo from-cache"
+    doc["scenarios"][0] = tuple(Scenario._make(doc["scenarios"][0])._replace(run="echo from-cache"))
     _save(repo, doc)
     assert _statuses(repo) == {"hello": "fail", "scripted": "pass"}
 
@@ -90,7 +94,7 @@ def test_a_damaged_cache_is_ignored(repo: Repo) -> None:
     open(_cache(repo), "wb").write(b"\x00not marshal")
     assert _statuses(repo) == {"hello": "pass", "scripted": "pass"}
     doc = _load(repo)
-    doc["scenarios"][0]["unknown_field"] = 1
+    doc["scenarios"][0] = (*doc["scenarios"][0], "a field no record has")
     _save(repo, doc)
     assert _statuses(repo) == {"hello": "pass", "scripted": "pass"}
 
@@ -108,3 +112,42 @@ def test_values_the_cache_cannot_hold_are_not_cached(repo: Repo) -> None:
     assert res.returncode == 2
     assert "'equals' holds a TOML date or time" in res.stderr
     assert not os.path.exists(_cache(repo))
+
+
+def test_a_cached_manifest_is_the_one_validated(repo: Repo) -> None:
+    """Every field, with the types a fresh validation gives them, comes back from the cache as it was."""
+    repo.manifest("""
+        [settings]
+        jobs = 3
+        base_ref = "trunk"
+        unguarded = "block"
+
+        [[scenario]]
+        name = "full"
+        script = "scenarios/s.sh"
+        owners = ["t", "u"]
+        paths = ["src/**", "!src/docs/**"]
+        description = "every field"
+        timeout_seconds = 12.5
+        requires = ["cmd:sh"]
+        tags = ["live"]
+        env = { A = "1", B = "two" }
+        retries = 1
+        exclusive = ["db"]
+        inputs = ["src/**"]
+        reuse = false
+        [scenario.expect]
+        exit_code = 0
+        stdout_contains = ["scripted"]
+        json = [{ path = "$.a", equals = [1, 2] }]
+    """)
+    repo.write("tests/smoke/scenarios/s.sh", "echo scripted\n")
+    path = repo.path / manifest_mod.DEFAULT_REL_PATH
+    data = path.read_bytes()
+    fresh = manifest_mod.load_path(path, repo.path, data)
+    cache.write(fresh, data)
+    cached = cache.read(path, repo.path, data)
+    assert cached is not None
+    assert cached.settings == fresh.settings
+    assert cached.scenarios == fresh.scenarios
+    assert [[type(v) for v in s] for s in cached.scenarios] == [[type(v) for v in s] for s in fresh.scenarios]

@@ -214,7 +214,7 @@ def test_a_poisoned_manifest_cache_never_passes_an_agents_gate(broken: Repo) -> 
     assert _done(broken).returncode == 1  # a person's gate writes the cache
     (cache,) = (broken.path / ".git" / "smoke").glob("manifest-cache.*.marshal")
     doc = marshal.loads(cache.read_bytes())
-    assert [s["name"] for s in doc["scenarios"]] == ["login_works"]
+    assert [row[0] for row in doc["scenarios"]] == ["login_works"]  # Scenario's fields, name first
     doc["scenarios"] = []
     cache.write_bytes(marshal.dumps(doc))
     for env in ({"WG_AGENT_ID": "a1"}, {"CLAUDECODE": "1"}):
