@@ -37,7 +37,7 @@ _FORMAT = 3
 # function (tests/test_layers.py keeps this list whole): a rule added in any of
 # them changes the cache key.
 VALIDITY_FILES = (
-    "manifest.py", "expect.py", "records.py", "errors.py", "output.py", "git.py", "agents/identity.py",
+    "manifest.py", "expect.py", "records.py", "errors.py", "output.py", "git.py", "gitproc.py", "agents/identity.py",
     "agents/harnesses.py",
 )
 
