@@ -3,6 +3,7 @@ measured in the same run (the machines are shared and noisy).
 
     python tests/bench/run.py            # everything
     python tests/bench/run.py noop add   # some of: noop doors reuse memory parallel list add trivial
+    python tests/bench/run.py doors --instructions   # also count instructions (valgrind): the same on a busy machine
 
 It builds its own synthetic repositories in a temporary folder and removes them.
 """
@@ -67,6 +68,22 @@ def cpu_of(fn: Callable[[], object]) -> float:
     fn()
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+INSTRUCTIONS = False  # --instructions: also count what each door executes, with valgrind
+
+
+def instructions(cmd: list[str], cwd: Path, env: dict[str, str] = ENV, stdin: str | None = None) -> int:
+    """Instructions `cmd` executes (its own process, not the git it starts), counted by valgrind's callgrind:
+    unlike time, the count does not change with the load of a shared machine."""
+    res = subprocess.run(
+        ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", *cmd],
+        cwd=cwd, env=env, input=stdin, capture_output=True, text=True,
+    )
+    for line in res.stderr.splitlines():
+        if "Collected :" in line:
+            return int(line.rsplit(":", 1)[1].strip())
+    raise SystemExit(f"valgrind counted nothing for {cmd}: {res.stderr[-500:]}")
 
 
 def timed_pair(a: Callable[[], object], b: Callable[[], object], repeat: int) -> tuple[float, float]:
@@ -171,32 +188,50 @@ def bench_doors(tmp: Path) -> None:
         assert res.returncode == 0 and "block" not in res.stdout, (res.stdout, res.stderr)
         return res.stdout
 
-    def run(args: list[str], env: dict[str, str] = ENV, stdin: str | None = None) -> str:
+    def uncached(env: dict[str, str]) -> None:
         if env is agent:
             # An agent's gate trusts nothing an agent could have written in the git
             # directory: measured as a gate that finds no cache at all.
             for cache in caches.glob("manifest-cache*"):
                 cache.unlink()
+
+    def run(args: list[str], env: dict[str, str] = ENV, stdin: str | None = None) -> str:
+        uncached(env)
         res = subprocess.run([SMOKE, *args], cwd=repo, env=env, input=stdin, capture_output=True, text=True)
         assert res.returncode == 0 and "nothing to run" in res.stdout, (args, res.stdout, res.stderr)
         return res.stdout
 
+    done = ["gate", "--task", "no-such-task", "--stage", "done"]
     doors = [
         ("pre-commit", lambda: run(["gate", "--stage", "pre-commit"]), "door"),
         ("pre-push", lambda: run(["gate", "--stage", "pre-push"], stdin=push_line), "door"),
-        ("done (wg done)", lambda: run(["gate", "--task", "no-such-task", "--stage", "done"]), "door-done"),
-        ("done with WG_AGENT_ID set, no cache trusted",
-         lambda: run(["gate", "--task", "no-such-task", "--stage", "done"], env=agent), "door-done"),
+        ("done (wg done)", lambda: run(done), "door-done"),
+        ("done with WG_AGENT_ID set, no cache trusted", lambda: run(done, env=agent), "door-done"),
         ("agent stop (smoke agent-hook claude Stop)", stop, "door-done"),
     ]
+    # The same doors as valgrind runs them (--instructions).
+    counted = [
+        (["gate", "--stage", "pre-commit"], ENV, None),
+        (["gate", "--stage", "pre-push"], ENV, push_line),
+        (done, ENV, None),
+        (done, agent, None),
+        (["agent-hook", "claude", "Stop"], claude, stop_input),
+    ]
     bare = lambda: sh([sys.executable, "-I", "-S", "-c", "pass"], repo)  # noqa: E731
-    for label, door, target in doors:
+    bare_count = instructions([sys.executable, "-I", "-S", "-c", "pass"], repo) if INSTRUCTIONS else 0
+    for (label, door, target), (args, env, stdin) in zip(doors, counted, strict=True):
         base, gate = timed_pair(bare, door, 15)
         cpu_base = statistics.median(cpu_of(bare) for _ in range(9))
         cpu_gate = statistics.median(cpu_of(door) for _ in range(9))
         row(f"no-op gate, 324 scenarios, {label}", f"{gate * 1000:.0f} ms", f"{gate / base:.1f}x interp", TARGETS[target])
         print(f"{'':<52} {'':>8} {'':>14}   (bare interpreter: {base * 1000:.0f} ms; CPU time, git included:"
               f" {cpu_gate * 1000:.0f} ms = {cpu_gate / cpu_base:.1f}x the interpreter's)")
+        if INSTRUCTIONS:
+            door()  # the cache as the timed runs leave it
+            uncached(env)
+            count = instructions([SMOKE, *args], repo, env, stdin)
+            print(f"{'':<52} {'':>8} {'':>14}   (instructions, git not included: {count / 1e6:.0f} M ="
+                  f" {count / bare_count:.1f}x the bare interpreter's {bare_count / 1e6:.0f} M)")
 
 
 def bench_reuse(tmp: Path) -> None:
@@ -320,6 +355,12 @@ BENCHES: dict[str, Callable[[Path], None]] = {
 
 
 def main(argv: list[str]) -> int:
+    global INSTRUCTIONS
+    INSTRUCTIONS = "--instructions" in argv
+    if INSTRUCTIONS and not shutil.which("valgrind"):
+        print("--instructions needs valgrind (apt-get install valgrind)", file=sys.stderr)
+        return 2
+    argv = [a for a in argv if a != "--instructions"]
     chosen = argv or list(BENCHES)
     unknown = [c for c in chosen if c not in BENCHES]
     if unknown:
