@@ -356,8 +356,7 @@ def commits_and_files(
     """
     names = [n for n in dict.fromkeys([*names, *at]) if n and "\n" not in n]
     at = [n for n in dict.fromkeys(at) if n and "\n" not in n]
-    # A path git cannot be asked on a line of its own is asked once per commit, as blob_at asks it.
-    inline = "\n" not in path
+    inline = "\n" not in path  # else the path cannot be asked on a line of its own
     asked = [f"{n}^{{commit}}" for n in names] + ([f"{n}^{{commit}}:{path}" for n in at] if inline else [])
     if not asked:
         return {}, {}
@@ -369,20 +368,21 @@ def commits_and_files(
         answer = answers.get(f"{name}^{{commit}}")
         found[name] = answer[0] if answer is not None and answer[1] == "commit" else None
     files: dict[str, bytes | None] = {}
-    for name in at if inline else []:
-        answer = answers.get(f"{name}^{{commit}}:{path}")
-        files[name] = answer[2] if answer is not None and answer[1] == "blob" else None
-    if not inline:
-        for name in at:
-            sha = found.get(name)
+    for name in at:
+        question, sha = f"{name}^{{commit}}:{path}", found.get(name)
+        if inline and question in answers:
+            answer = answers[question]
+            files[name] = answer[2] if answer is not None and answer[1] == "blob" else None
+        else:
+            # Not asked (or git stopped answering): asked on its own, as blob_at asks it.
             files[name] = _cat_blob(root, f"{sha}:{path}") if sha is not None else None
     return found, files
 
 
 def _batch_answers(out: bytes, asked: list[str]) -> dict[str, tuple[str, str, bytes] | None]:
-    """`cat-file --batch` output as (object name, type, content) per question; None for one it found no object for.
+    """`cat-file --batch` output as (object name, type, content) per question; None for one git found no object for.
 
-    Questions past the point where the output ends or stops making sense (git failed) are left out.
+    Questions past the point where the output ends or stops making sense (git failed) have no answer at all.
     """
     answers: dict[str, tuple[str, str, bytes] | None] = {}
     pos = 0

@@ -215,3 +215,13 @@ def test_pushed_refs_hold_the_file_asked_for_at_each_tip(repo: Repo) -> None:
     ]
     assert [r[:5] for r in git.pushed_refs(repo.path, text)] == [r[:5] for r in refs]
     assert [r.file for r in git.pushed_refs(repo.path, text)] == [None, None]
+
+
+def test_batch_answers_stop_where_git_stopped_answering() -> None:
+    asked = ["a^{commit}", "b^{commit}:m toml", "c^{commit}", "d^{commit}"]
+    sha = "1" * 40
+    out = f"{sha} commit 3\nabc\nb^{{commit}}:m toml missing\n{sha} blob 10\nshort".encode()
+    answers = git._batch_answers(out, asked)
+    # The third answer is cut short: neither it nor the fourth is taken for "no such object".
+    assert answers == {"a^{commit}": (sha, "commit", b"abc"), "b^{commit}:m toml": None}
+    assert git._batch_answers(b"fatal: not a git repository\n", asked) == {}
