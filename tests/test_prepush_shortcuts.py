@@ -42,11 +42,11 @@ stdout_contains = ["hello"]
 FULL_PATH = "import smoke.doors as d; d._is_loaded = lambda *a: False; from smoke.main import main; raise SystemExit(main())"
 
 
-def _gate(repo: Repo, args: list[str], stdin: str, full: bool) -> tuple[int, str, str]:
+def _gate(repo: Repo, args: list[str], stdin: str, full: bool, env: dict[str, str]) -> tuple[int, str, str]:
     """`smoke gate ARGS`, every selected scenario run (the second run must not reuse the first one's passes)."""
     cmd = [sys.executable, "-c", FULL_PATH] if full else [sys.executable, "-m", "smoke"]
     res = subprocess.run(
-        [*cmd, "gate", "--no-reuse", *args], cwd=repo.path, env=repo.env, input=stdin, capture_output=True, text=True,
+        [*cmd, "gate", "--no-reuse", *args], cwd=repo.path, env={**repo.env, **env}, input=stdin, capture_output=True, text=True,
         timeout=120,
     )
     return res.returncode, _steady(res.stdout), _steady(res.stderr)
@@ -59,9 +59,9 @@ def _steady(text: str) -> str:
     return re.sub(r"runs/[^/\s]+/", "runs/RUN/", text)
 
 
-def _same(repo: Repo, args: list[str], stdin: str = "") -> tuple[int, str, str]:
-    fast = _gate(repo, args, stdin, full=False)
-    assert fast == _gate(repo, args, stdin, full=True)
+def _same(repo: Repo, args: list[str], stdin: str = "", env: dict[str, str] | None = None) -> tuple[int, str, str]:
+    fast = _gate(repo, args, stdin, False, env or {})
+    assert fast == _gate(repo, args, stdin, True, env or {})
     return fast
 
 
@@ -135,6 +135,26 @@ def test_head_pushed_with_files_nothing_guards(pushed: Repo, mode: str) -> None:
     assert "docs/notes.txt" in out + err
     assert code == {"warn": 0, "block": 1, "all": 0}[mode]
     assert ("temporary checkout" in out) == (mode == "all")
+
+
+def test_a_range_the_pre_commit_framework_vouches_for(pushed: Repo, tmp_path: Path) -> None:
+    bare = tmp_path / "remote.git"
+    pushed.git("init", "-q", "--bare", str(bare))
+    pushed.git("remote", "add", "origin", str(bare))
+    pushed.git("push", "-q", "origin", "main")
+    framework = {"PRE_COMMIT": "1", "PRE_COMMIT_REMOTE_NAME": "origin", "PRE_COMMIT_LOCAL_BRANCH": "refs/heads/main",
+                 "PRE_COMMIT_REMOTE_BRANCH": "refs/heads/main", "PRE_COMMIT_FROM_REF": pushed.head(),
+                 "PRE_COMMIT_TO_REF": "HEAD"}
+    _commit_on_top(pushed, {"docs/notes.txt": "goodbye\n"}, manifest=GUARD + NOTES)
+    pushed.manifest(GUARD)  # not committed: the work tree no longer guards docs, the pushed commit does
+    code, out, err = _same(pushed, ["--stage", "pre-push"], env=framework)
+    assert code == 1 and "testing main (" in out and "notes_say_hello (stdout lacks 'hello')" in out + err, out + err
+    pushed.git("checkout", "-q", "HEAD~1", "--", "tests/smoke/manifest.toml")  # and the other way round
+    pushed.git("reset", "-q", "--soft", "HEAD~1")
+    pushed.manifest(GUARD + NOTES)
+    pushed.git("commit", "-q", "--no-verify", "-m", "notes, unguarded when committed", "--", "docs/notes.txt")
+    code, out, _ = _same(pushed, ["--stage", "pre-push"], env=framework)
+    assert code == 0 and out.endswith("smoke gate: no scenario protects this change; nothing to run\n"), out
 
 
 def test_a_manifest_outside_the_repository(pushed: Repo, tmp_path: Path) -> None:
