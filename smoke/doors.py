@@ -121,6 +121,18 @@ def _gate_here(
     selector, refused = _unguarded(opts, manifest, selector, what)
     if refused is not None:
         return refused
+    return _run_here(opts, manifest, selector, what, scope, on_json)
+
+
+def _run_here(
+    opts: GateOptions,
+    manifest: Manifest,
+    selector: Selector,
+    what: str,
+    scope: str,
+    on_json: Callable[[list[Result]], None] | None = None,
+) -> ExitCode:
+    """_gate_here, once _unguarded has had its say."""
     selected = select(manifest.scenarios, selector)
     if not selected:
         return _nothing(opts, scope, report_json=on_json is None)
@@ -183,20 +195,37 @@ def _gate_checkout(
     on_json: Callable[[list[Result]], None] | None = None,
 ) -> ExitCode:
     """`tested`, with its own manifest and scripts, in a temporary worktree removed afterwards."""
-    from smoke import worktree
-
-    out = Out(human_stream(opts.json), opts.color)
     selector, refused = _unguarded(opts, manifest, selector, what)
     if refused is not None:
         return refused
+    return _run_checkout(opts, manifest, selector, tested, what, scope, why, on_json)
+
+
+def _run_checkout(
+    opts: GateOptions,
+    manifest: Manifest,
+    selector: Selector,
+    tested: Tested,
+    what: str,
+    scope: str,
+    why: str,
+    on_json: Callable[[list[Result]], None] | None = None,
+) -> ExitCode:
+    """_gate_checkout, once _unguarded has had its say."""
+    out = Out(human_stream(opts.json), opts.color)
     rel = _manifest_rel(manifest)
     data = tested.manifest if rel is not None else None
     if rel is not None and data is None:
         out.line(f"smoke gate: note: {tested.name} has no {rel}; using the current manifest's scenarios")
-    ahead = manifest if rel is None or data is None else _parse_at(manifest.root, rel, data)
+    if rel is None or data is None or _is_loaded(manifest, rel, data):
+        ahead: Manifest | None = manifest  # the very bytes already loaded, from the same place: loaded again, the same
+    else:
+        ahead = _parse_at(manifest.root, rel, data)
     # Selection needs no checkout: work nothing guards costs no snapshot and no worktree.
     if ahead is not None and not select(ahead.scenarios, selector):
         return _nothing(opts, scope, report_json=on_json is None)
+    from smoke import worktree
+
     sha = tested.commit()
     out.line(f"smoke gate: testing {tested.name} in a temporary checkout: {why}")
     with worktree.checkout(manifest.root, sha, prefix=tested.prefix) as tree:
@@ -207,6 +236,12 @@ def _gate_checkout(
         from smoke import session
 
         return session.execute(used, selected, opts.run, what=what, root=tree, on_json=on_json)
+
+
+def _is_loaded(manifest: Manifest, rel: str, data: bytes) -> bool:
+    """Whether `data`, a manifest read through git at `rel`, is `manifest` itself: the same bytes at the same path,
+    which _parse_at would load into the same scenarios (the cache is keyed by path, root and bytes)."""
+    return data == manifest.source and manifest.path == manifest.root / rel
 
 
 # ---------------------------------------------------------------- pre-commit
@@ -313,33 +348,16 @@ def _suite_deleted(manifest: Manifest, rel: str, deleted: list[str]) -> bool:
 
 def _gate_push(opts: GateOptions, manifest: Manifest, task: str | None) -> ExitCode:
     """Each pushed commit is held to its own promises, in place when it is exactly the work tree."""
-    import threading
-
-    # `git status` is asked while the pushed refs are read: the usual push (HEAD, run in place) needs both.
-    status: list[list[tuple[str, str]] | BaseException] = []
-
-    def ask_status() -> None:
-        try:
-            status.append(git.work_tree_status(manifest.root))
-        except BaseException as e:  # noqa: BLE001 - raised again below, if the answer is needed
-            status.append(e)
-
-    asking = threading.Thread(target=ask_status, daemon=True)
-    asking.start()
     from smoke import pushrange
 
-    pushes, note = pushrange.pushed_commits(manifest.root)
+    root = manifest.root
+    # Each pushed commit's manifest is read by the git process that finds the commits.
+    pushes, note = pushrange.pushed_commits(root, _manifest_rel(manifest))
     if note:
         sys.stderr.write(f"smoke gate: note: {note}\n")
-    asking.join()
     if not pushes:
         return _nothing(opts, f"task '{task}'" if task else "this change")
-    head = git.head_sha(manifest.root)
-    dirty = None
-    if head in {p.sha for p in pushes}:
-        if isinstance(status[0], BaseException):
-            raise status[0]
-        dirty = _uncommitted(status[0])
+    head = git.head_sha(root)
     merged = _Merged() if opts.json else None
     code = ExitCode.OK
     try:
@@ -349,11 +367,11 @@ def _gate_push(opts: GateOptions, manifest: Manifest, task: str | None) -> ExitC
             scope = (f"task '{task}'" if task else "this change") if len(pushes) == 1 else what
             selector = _push_selector(opts, task, push)
             on_json = merged.collect(push.sha) if merged else None
-            if push.sha == head and dirty is None:
-                code = max(code, _gate_here(opts, manifest, selector, what, scope, on_json))
+            tested = _pushed_commit(push)
+            if push.sha == head:
+                code = max(code, _gate_head(opts, manifest, selector, tested, what, scope, on_json))
             else:
-                why = dirty if push.sha == head and dirty else "it is not what is checked out"
-                tested = _pushed_commit(manifest, push)
+                why = "it is not what is checked out"
                 code = max(code, _gate_checkout(opts, manifest, selector, tested, what, scope, why, on_json))
     except KeyboardInterrupt:
         # Like a single run cut short: one object with what finished.
@@ -363,6 +381,39 @@ def _gate_push(opts: GateOptions, manifest: Manifest, task: str | None) -> ExitC
     if merged:
         merged.print()
     return code
+
+
+def _gate_head(
+    opts: GateOptions,
+    manifest: Manifest,
+    selector: Selector,
+    tested: Tested,
+    what: str,
+    scope: str,
+    on_json: Callable[[list[Result]], None] | None,
+) -> ExitCode:
+    """HEAD, pushed: in place when the work tree is exactly HEAD, else in a checkout of it.
+
+    When HEAD's manifest is the one already loaded (or the manifest lies
+    outside the repository), both select from the same scenarios after the
+    same _unguarded: `git status` is asked only once something is selected.
+    """
+    rel = _manifest_rel(manifest)
+    same = rel is None or (tested.manifest is not None and _is_loaded(manifest, rel, tested.manifest))
+    if not same:
+        why = _uncommitted(git.work_tree_status(manifest.root))
+        if why is None:
+            return _gate_here(opts, manifest, selector, what, scope, on_json)
+        return _gate_checkout(opts, manifest, selector, tested, what, scope, why, on_json)
+    selector, refused = _unguarded(opts, manifest, selector, what)
+    if refused is not None:
+        return refused
+    if not select(manifest.scenarios, selector):
+        return _nothing(opts, scope, report_json=on_json is None)
+    why = _uncommitted(git.work_tree_status(manifest.root))
+    if why is None:
+        return _run_here(opts, manifest, selector, what, scope, on_json)
+    return _run_checkout(opts, manifest, selector, tested, what, scope, why, on_json)
 
 
 def _uncommitted(status: list[tuple[str, str]]) -> str | None:
@@ -380,11 +431,9 @@ def _push_selector(opts: GateOptions, task: str | None, push: PushedCommit) -> S
     return Selector(owners=(task,) if task else (), changes=push.changes)
 
 
-def _pushed_commit(manifest: Manifest, push: PushedCommit) -> Tested:
-    rel = _manifest_rel(manifest)
-    data = git.blob_at(manifest.root, push.sha, rel) if rel is not None else None
+def _pushed_commit(push: PushedCommit) -> Tested:
     sha = push.sha
-    return Tested(f"{push.name()} ({sha[:7]})", f"{sha[:7]}:", data, lambda: sha, "smoke-push-")
+    return Tested(f"{push.name()} ({sha[:7]})", f"{sha[:7]}:", push.manifest, lambda: sha, "smoke-push-")
 
 
 class _Merged:

@@ -59,9 +59,12 @@ if TYPE_CHECKING:
         remote_ref: str
         remote_sha: str  # the remote's commit; NULL_SHA for a new branch
         remote_known: bool  # False when the remote's commit was never fetched here
+        file: bytes | None = None  # the content of the file pushed_refs was asked for, at tip; None when no file there
 else:
     Change = collections.namedtuple("Change", "path origin")
-    PushedRef = collections.namedtuple("PushedRef", "local_ref tip remote_ref remote_sha remote_known")
+    PushedRef = collections.namedtuple(
+        "PushedRef", "local_ref tip remote_ref remote_sha remote_known file", defaults=(None,)
+    )
 
 
 def find_toplevel(start: Path) -> Path | None:
@@ -268,35 +271,85 @@ def staged_blob(root: Path, path: str) -> bytes | None:
     return _cat_blob(root, f":0:{path}")  # `:0:path` is git's name for the index's copy, whatever `path` holds
 
 
-def pushed_refs(root: Path, text: str) -> list[PushedRef]:
+def pushed_refs(root: Path, text: str, path: str | None = None) -> list[PushedRef]:
     """git's pre-push lines (`<local ref> <local sha> <remote ref> <remote sha>`):
-    deletions and tags of non-commits are left out, as they push no code."""
+    deletions and tags of non-commits are left out, as they push no code.
+
+    With `path` (relative to the top level), each ref also holds that file's
+    content at its tip (PushedRef.file), read by the same git process.
+    """
     lines = [parts for line in text.splitlines() for parts in [line.rsplit(maxsplit=3)] if len(parts) == 4]
     lines = [parts for parts in lines if parts[1] != NULL_SHA]
-    found = commits(root, [sha for parts in lines for sha in (parts[1], parts[3]) if sha != NULL_SHA])
+    found, files = commits_and_files(
+        root, [sha for parts in lines for sha in (parts[1], parts[3]) if sha != NULL_SHA],
+        [parts[1] for parts in lines] if path is not None else [], path or "",
+    )
     refs: list[PushedRef] = []
     for local_ref, local_sha, remote_ref, remote_sha in lines:
         tip = found.get(local_sha)
         if tip is None:
             continue
         known = remote_sha != NULL_SHA and found.get(remote_sha) is not None
-        refs.append(PushedRef(local_ref, tip, remote_ref, remote_sha, known))
+        refs.append(PushedRef(local_ref, tip, remote_ref, remote_sha, known, files.get(local_sha)))
     return refs
 
 
-def commits(root: Path, names: list[str]) -> dict[str, str | None]:
-    """The commit each of `names` is (None when it is none), asked of one git process, as rev_parse would answer."""
-    names = [n for n in dict.fromkeys(names) if n and "\n" not in n]
-    if not names:
-        return {}
-    out = _run(root, "cat-file", "--batch-check=%(objectname) %(objecttype)",
-               stdin="".join(f"{n}^{{commit}}\n" for n in names), check=False)
-    answers = out.splitlines()
+def commits_and_files(
+    root: Path, names: list[str], at: list[str], path: str,
+) -> tuple[dict[str, str | None], dict[str, bytes | None]]:
+    """The commit each of `names` and `at` is (None when it is none), as rev_parse would answer; and at each
+    of `at`, the content of the file `path` (None when `path` is no file there), as blob_at would answer.
+
+    One git process (`cat-file --batch`) answers all of it.
+    """
+    names = [n for n in dict.fromkeys([*names, *at]) if n and "\n" not in n]
+    at = [n for n in dict.fromkeys(at) if n and "\n" not in n]
+    inline = "\n" not in path  # else the path cannot be asked on a line of its own
+    asked = [f"{n}^{{commit}}" for n in names] + ([f"{n}^{{commit}}:{path}" for n in at] if inline else [])
+    if not asked:
+        return {}, {}
+    data = "".join(f"{n}\n" for n in asked).encode("utf-8", "surrogateescape")
+    _, out, _ = _spawn(root, ["cat-file", "--batch=%(objectname) %(objecttype) %(objectsize)"], None, data)
+    answers = _batch_answers(out, asked)
     found: dict[str, str | None] = {}
-    for i, name in enumerate(names):
-        parts = answers[i].split() if i < len(answers) else []
-        found[name] = parts[0] if len(parts) == 2 and parts[1] == "commit" else None
-    return found
+    for name in names:
+        answer = answers.get(f"{name}^{{commit}}")
+        found[name] = answer[0] if answer is not None and answer[1] == "commit" else None
+    files: dict[str, bytes | None] = {}
+    for name in at:
+        question, sha = f"{name}^{{commit}}:{path}", found.get(name)
+        if inline and question in answers:
+            answer = answers[question]
+            files[name] = answer[2] if answer is not None and answer[1] == "blob" else None
+        else:
+            # Not asked (or git stopped answering): asked on its own, as blob_at asks it.
+            files[name] = _cat_blob(root, f"{sha}:{path}") if sha is not None else None
+    return found, files
+
+
+def _batch_answers(out: bytes, asked: list[str]) -> dict[str, tuple[str, str, bytes] | None]:
+    """`cat-file --batch` output as (object name, type, content) per question; None for one git found no object for.
+
+    Questions past the point where the output ends or stops making sense (git failed) have no answer at all.
+    """
+    answers: dict[str, tuple[str, str, bytes] | None] = {}
+    pos = 0
+    for question in asked:
+        end = out.find(b"\n", pos)
+        if end < 0:
+            break
+        header = out[pos:end].decode("utf-8", "surrogateescape")
+        pos = end + 1
+        if header in (f"{question} missing", f"{question} ambiguous"):
+            answers[question] = None
+            continue
+        parts = header.split(" ")
+        if len(parts) != 3 or not parts[2].isdigit() or len(out) < pos + int(parts[2]) + 1:
+            break
+        size = int(parts[2])
+        answers[question] = (parts[0], parts[1], out[pos:pos + size])
+        pos += size + 1  # the content, and the newline after it
+    return answers
 
 
 def range_files(root: Path, base: str, tip: str) -> list[Change]:

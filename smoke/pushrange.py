@@ -82,53 +82,63 @@ def stdin_lines() -> str:
 
 
 class PushedCommit:
-    """One pushed commit: the refs that push it and the files it brings."""
+    """One pushed commit: the refs that push it, the files it brings, and its own manifest."""
 
-    def __init__(self, sha: str, refs: tuple[str, ...], changes: tuple[Change, ...]) -> None:
+    def __init__(
+        self, sha: str, refs: tuple[str, ...], changes: tuple[Change, ...], manifest: bytes | None = None
+    ) -> None:
         self.sha = sha
         self.refs = refs
         self.changes = changes
+        self.manifest = manifest  # the manifest's content at this commit; None when it has none there (or none was asked)
 
     def name(self) -> str:
         return ", ".join(r.removeprefix("refs/heads/") for r in self.refs)
 
 
-def pushed_commits(root: Path) -> tuple[list[PushedCommit], str | None]:
+def pushed_commits(root: Path, manifest_rel: str | None = None) -> tuple[list[PushedCommit], str | None]:
     """What is being pushed, one PushedCommit per distinct commit: pre-commit's range, or every ref line git gives on stdin.
 
-    With a note to show when the range variables were set where they do not count.
+    With `manifest_rel` (the manifest's path from the top level), each holds the manifest at its commit, read
+    by the git process that finds the commits. With a note to show when the range variables were set where
+    they do not count.
     """
     push = pre_commit_push(root)
     if push is not None and push.src and push.dst:
         branch = os.environ.get("PRE_COMMIT_LOCAL_BRANCH")
-        return _by_commit([(branch or push.dst, git.rev_parse(root, push.dst) or push.dst,
-                            git.range_files(root, push.src, push.dst))]), None
+        at = [push.dst] if manifest_rel is not None else []
+        found, files = git.commits_and_files(root, [push.dst], at, manifest_rel or "")
+        return _by_commit([(branch or push.dst, found.get(push.dst) or push.dst,
+                            git.range_files(root, push.src, push.dst), files.get(push.dst))]), None
     if push is not None:
         # No range pre-commit vouches for (or none at all, when the push starts
         # a history the remote lacks): the push as git would describe it.
-        return _by_commit(_ref_lines(root, push.line)), None
+        return _by_commit(_ref_lines(root, push.line, manifest_rel)), None
     note = ignored_note()
     if sys.stdin is None or sys.stdin.isatty():
         return [], note
-    return _by_commit(_ref_lines(root, sys.stdin.read())), note
+    return _by_commit(_ref_lines(root, sys.stdin.read(), manifest_rel)), note
 
 
-def _ref_lines(root: Path, text: str) -> list[tuple[str, str, list[Change]]]:
-    """git's pre-push lines as (ref, commit, files) per pushed ref."""
-    pushed: list[tuple[str, str, list[Change]]] = []
-    for ref in git.pushed_refs(root, text):
+_Pushed = tuple[str, str, list[Change], bytes | None]  # (ref, commit, files it brings, manifest at the commit)
+
+
+def _ref_lines(root: Path, text: str, manifest_rel: str | None = None) -> list[_Pushed]:
+    """git's pre-push lines as (ref, commit, files, manifest) per pushed ref."""
+    pushed: list[_Pushed] = []
+    for ref in git.pushed_refs(root, text, manifest_rel):
         # A remote commit never fetched here: everything no remote has counts as new.
         base = ref.remote_sha if ref.remote_known else git.NULL_SHA
-        pushed.append((ref.local_ref, ref.tip, git.range_files(root, base, ref.tip)))
+        pushed.append((ref.local_ref, ref.tip, git.range_files(root, base, ref.tip), ref.file))
     return pushed
 
 
-def _by_commit(pushed: list[tuple[str, str, list[Change]]]) -> list[PushedCommit]:
+def _by_commit(pushed: list[_Pushed]) -> list[PushedCommit]:
     """Refs pushed at the same commit are tested once, with the files of all of them."""
     by_sha: dict[str, PushedCommit] = {}
-    for ref, sha, changes in pushed:
-        before = by_sha.get(sha, PushedCommit(sha, (), ()))
-        by_sha[sha] = PushedCommit(sha, (*before.refs, ref), (*before.changes, *changes))
+    for ref, sha, changes, manifest in pushed:
+        before = by_sha.get(sha, PushedCommit(sha, (), (), manifest))
+        by_sha[sha] = PushedCommit(sha, (*before.refs, ref), (*before.changes, *changes), manifest)
     return list(by_sha.values())
 
 

@@ -52,10 +52,15 @@ def test_a_no_op_gate_imports_no_subprocess_module(repo: Repo, door: str) -> Non
     assert repo.commit("docs").returncode == 0
     args = ["gate", "--stage", door] + (["--task", "my-task"] if door == "done" else [])
     stdin = f"refs/heads/main {repo.head()} refs/heads/main {base}\n" if door == "pre-push" else ""
+    if door == "pre-push":
+        repo.write("scratch.txt", "untracked\n")  # HEAD is not the work tree: what it selects is decided all the same
     _imports(repo, args, stdin)  # the first gate writes the manifest cache
     modules = _imports(repo, args, stdin)
     assert "subprocess" not in modules
     assert "tomllib" not in modules  # read from the cache of the validated manifest
+    if door != "done":
+        # No thread, and nothing a temporary checkout needs (smoke.worktree) until one is.
+        assert not {"threading", "tempfile", "shutil", "smoke.worktree"} & modules
 
 
 def test_git_errors_still_read_as_one_line(repo: Repo) -> None:

@@ -8,13 +8,14 @@ from smoke.git import Change
 def test_refs_pushed_at_the_same_commit_are_one_pushed_commit() -> None:
     a, b = "a" * 40, "b" * 40
     pushes = pushrange._by_commit([
-        ("refs/heads/main", a, [Change("x.py", "committed")]),
-        ("refs/heads/feature", b, [Change("y.py", "committed")]),
-        ("refs/heads/release", a, [Change("z.py", "committed")]),
+        ("refs/heads/main", a, [Change("x.py", "committed")], b"[settings]\n"),
+        ("refs/heads/feature", b, [Change("y.py", "committed")], None),
+        ("refs/heads/release", a, [Change("z.py", "committed")], b"[settings]\n"),
     ])
     assert [p.sha for p in pushes] == [a, b]
     assert pushes[0].name() == "main, release"
     assert [c.path for c in pushes[0].changes] == ["x.py", "z.py"]
+    assert [p.manifest for p in pushes] == [b"[settings]\n", None]
 
 
 def test_a_side_says_what_it_compares() -> None:
