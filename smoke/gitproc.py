@@ -77,11 +77,15 @@ class Started:
             self.end()
 
     def end(self) -> None:
-        """Kill and reap the child if it was not read to its end; close what is left open."""
+        """End and reap the child if it was not read to its end; close what is left open.
+
+        TERM, not KILL: git answers TERM by removing its lock files, and a `git
+        status` killed outright could leave index.lock behind, refusing the next
+        git command in the repository."""
         if not self.reaped:
             self.reaped = True
             try:
-                os.kill(self.pid, 9)
+                os.kill(self.pid, 15)
                 os.waitpid(self.pid, 0)
             except OSError:
                 pass

@@ -96,9 +96,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _ask_git_ahead(args: Any) -> None:
     """A door with its repository's own manifest starts the `git status` it is sure to ask for now: git
     answers on the other core while the rest of smoke is imported (smoke/gitproc.py)."""
-    if args.command != "gate" or args.stage is None or args.manifest or args.skip_smoke:
+    # pre-push asks `git status` only once something is selected: nothing to start ahead there.
+    if args.command != "gate" or args.stage not in ("pre-commit", "done") or args.manifest or args.skip_smoke:
         return
-    if any(os.environ.get(name) for name in ("SMOKE_MANIFEST", "WG_SMOKE_MANIFEST", "GIT_WORK_TREE", "GIT_DIR")):
+    if any(os.environ.get(name) for name in (
+        "SMOKE_MANIFEST", "WG_SMOKE_MANIFEST", "SMOKE_SKIP_SMOKE", "GIT_WORK_TREE", "GIT_DIR",
+    )):
         return
     from smoke import gitproc
 
