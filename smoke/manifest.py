@@ -1,7 +1,7 @@
 """The manifest: where it is, its schema, and its validation.
 
 Loading and validating are separate from doing: this module reads TOML with
-the stdlib parser (fast, no formatting kept) and returns plain data. Editing
+smoke.tomlread (fast, no formatting kept) and returns plain data. Editing
 with formatting preserved lives in `smoke.editing`.
 """
 from __future__ import annotations
@@ -297,11 +297,11 @@ def read_bytes(path: Path) -> bytes:
 
 
 def parse_toml(data: bytes, display: str) -> tuple[str, dict[str, Any]]:
-    """Decode and parse; syntax errors become one line with line and column."""
-    import tomllib
+    """Decode and parse (smoke.tomlread); syntax errors become one line with line and column."""
+    from smoke import tomlread
 
     if data.startswith(b"\xef\xbb\xbf"):
-        # tomllib (and git's diff of it) would trip over it; one clear line instead.
+        # The parser (and git's diff of it) would trip over it; one clear line instead.
         raise ManifestError([Problem(
             display, 1, "the manifest starts with a UTF-8 byte order mark (BOM); save it as UTF-8 without a BOM",
             hint="an editor's 'UTF-8', not 'UTF-8 with BOM'",
@@ -314,10 +314,10 @@ def parse_toml(data: bytes, display: str) -> tuple[str, dict[str, Any]]:
             [Problem(display, line, f"manifest is not UTF-8 (byte 0x{data[e.start]:02x}); save it as UTF-8")]
         ) from None
     try:
-        return text, tomllib.loads(text)
+        return text, tomlread.loads(text)
     except RecursionError:
         raise ManifestError([Problem(display, 1, "TOML nests arrays or tables too deeply to read")]) from None
-    except tomllib.TOMLDecodeError as e:
+    except tomlread.TOMLDecodeError as e:
         msg = str(e)
         m = re.search(r"\(at line (\d+), column (\d+)\)", msg)
         line, column = (int(m.group(1)), int(m.group(2))) if m else (1, None)
@@ -335,7 +335,7 @@ _KEY_RE = re.compile(r"""^\s*("[^"]*"|'[^']*'|[A-Za-z0-9_-]+)\s*(?:\.\s*[A-Za-z0
 
 
 class LineMap:
-    """Where each scenario and key starts, for messages (tomllib keeps no positions)."""
+    """Where each scenario and key starts, for messages (the parser keeps no positions)."""
 
     def __init__(self, text: str) -> None:
         self.scenario_lines: list[int] = []
