@@ -68,6 +68,7 @@ SCENARIO_FIELDS: tuple[tuple[str, Any, str], ...] = (
 )
 SETTINGS_KEYS = tuple(key for key, _ in SETTINGS_FIELDS)
 SCENARIO_KEYS = tuple(key for key, _, _ in SCENARIO_FIELDS)
+_SCENARIO_KEY_SET = frozenset(SCENARIO_KEYS)  # asked of every key of every scenario
 # The module's regexes are compiled where they are used (re keeps them compiled
 # from then on): compiling them all here cost importing this module more than
 # the rest of it, and a gate that reads the manifest from its cache uses none.
@@ -651,8 +652,8 @@ class _Validator:
         name = raw.get("name")
         label = name if isinstance(name, str) else ""
         start = len(self.errors)
-        for key in raw:
-            if key not in SCENARIO_KEYS:
+        for key in raw if not _SCENARIO_KEY_SET.issuperset(raw) else ():
+            if key not in _SCENARIO_KEY_SET:
                 self._sc_err(i, label, key, f"unknown key ({_misplaced(key, 'scenario') or did_you_mean(key, SCENARIO_KEYS)})")
         if name is None:
             self._sc_err(i, "", "", "missing 'name'")
