@@ -19,7 +19,7 @@ M = "tests/smoke/manifest.toml"
 HEAD = '[[scenario]]\nname = "ok"\nrun = "echo hi"\n'
 
 # What TOML 1.1 adds and tomllib (3.11 to 3.14) refuses; tomli reads them from 2.4 on (and
-# tomlkit 0.15 writes them). Each stays a syntax error, at the line and column tomllib names.
+# tomlkit 0.15 reads them). Each stays a syntax error, at the line and column tomllib names.
 TOML_1_1 = {
     "newline in an inline table": 'env = {\n  A = "1",\n}\n',
     "trailing comma in an inline table": 'env = { A = "1", }\n',
