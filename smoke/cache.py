@@ -38,7 +38,7 @@ _FORMAT = 3
 # them changes the cache key.
 VALIDITY_FILES = (
     "manifest.py", "expect.py", "records.py", "errors.py", "output.py", "git.py", "gitproc.py", "agents/identity.py",
-    "agents/harnesses.py",
+    "agents/harnesses.py", "tomlread.py",
 )
 
 

@@ -298,11 +298,11 @@ def _show(
 
 
 def _indexes(text: str) -> dict[str, int]:
-    import tomllib
+    from smoke import tomlread
 
     try:
-        raw = tomllib.loads(text).get("scenario", [])
-    except tomllib.TOMLDecodeError:
+        raw = tomlread.loads(text).get("scenario", [])
+    except tomlread.TOMLDecodeError:
         return {}
     found: dict[str, int] = {}
     if isinstance(raw, list):

@@ -1,6 +1,6 @@
 """Grow-only: name every way the current manifest protects less than the base.
 
-`compare` is pure: two parsed TOML documents (as `tomllib` returns them) and
+`compare` is pure: two parsed TOML documents (as `smoke.tomlread` returns them) and
 the script files present on each side, in, a list of violations out. Reading
 the two sides from git (a ref, the index, the work tree) is `at_ref` and
 `still_there`, through `smoke.git`; which commits a push compares is

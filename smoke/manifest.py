@@ -1,7 +1,7 @@
 """The manifest: where it is, its schema, and its validation.
 
 Loading and validating are separate from doing: this module reads TOML with
-the stdlib parser (fast, no formatting kept) and returns plain data. Editing
+smoke.tomlread (fast, no formatting kept) and returns plain data. Editing
 with formatting preserved lives in `smoke.editing`.
 """
 from __future__ import annotations
@@ -22,7 +22,8 @@ TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing
 if TYPE_CHECKING:
     from typing import Any
 
-NAME_RE = re.compile(r"^[A-Za-z0-9_.-]+$")
+# Which names a scenario may have: ^[A-Za-z0-9_.-]+$ as re.match reads it (valid_name).
+NAME_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-")
 DEFAULT_REL_PATH = "tests/smoke/manifest.toml"
 SKIP_EXIT = 77
 
@@ -67,9 +68,13 @@ SCENARIO_FIELDS: tuple[tuple[str, Any, str], ...] = (
 )
 SETTINGS_KEYS = tuple(key for key, _ in SETTINGS_FIELDS)
 SCENARIO_KEYS = tuple(key for key, _, _ in SCENARIO_FIELDS)
-REQUIRE_URL_RE = re.compile(r"^[a-z][a-z0-9+.-]*://\[?[^/\s:\]]+\]?(:\d+)?(/\S*)?$", re.I)
-REQUIRE_HOSTPORT_RE = re.compile(r"^\[?[A-Za-z0-9_.:-]+\]?:\d{1,5}$")
-REQUIRE_CMD_RE = re.compile(r"^cmd:\S+$")
+_SCENARIO_KEY_SET = frozenset(SCENARIO_KEYS)  # asked of every key of every scenario
+# The module's regexes are compiled where they are used (re keeps them compiled
+# from then on): compiling them all here cost importing this module more than
+# the rest of it, and a gate that reads the manifest from its cache uses none.
+REQUIRE_URL_RE = r"^[a-z][a-z0-9+.-]*://\[?[^/\s:\]]+\]?(:\d+)?(/\S*)?$"
+REQUIRE_HOSTPORT_RE = r"^\[?[A-Za-z0-9_.:-]+\]?:\d{1,5}$"
+REQUIRE_CMD_RE = r"^cmd:\S+$"
 
 
 # The records below are NamedTuples for the type checker; at run time they are
@@ -297,11 +302,11 @@ def read_bytes(path: Path) -> bytes:
 
 
 def parse_toml(data: bytes, display: str) -> tuple[str, dict[str, Any]]:
-    """Decode and parse; syntax errors become one line with line and column."""
-    import tomllib
+    """Decode and parse (smoke.tomlread); syntax errors become one line with line and column."""
+    from smoke import tomlread
 
     if data.startswith(b"\xef\xbb\xbf"):
-        # tomllib (and git's diff of it) would trip over it; one clear line instead.
+        # The parser (and git's diff of it) would trip over it; one clear line instead.
         raise ManifestError([Problem(
             display, 1, "the manifest starts with a UTF-8 byte order mark (BOM); save it as UTF-8 without a BOM",
             hint="an editor's 'UTF-8', not 'UTF-8 with BOM'",
@@ -314,10 +319,10 @@ def parse_toml(data: bytes, display: str) -> tuple[str, dict[str, Any]]:
             [Problem(display, line, f"manifest is not UTF-8 (byte 0x{data[e.start]:02x}); save it as UTF-8")]
         ) from None
     try:
-        return text, tomllib.loads(text)
+        return text, tomlread.loads(text)
     except RecursionError:
         raise ManifestError([Problem(display, 1, "TOML nests arrays or tables too deeply to read")]) from None
-    except tomllib.TOMLDecodeError as e:
+    except tomlread.TOMLDecodeError as e:
         msg = str(e)
         m = re.search(r"\(at line (\d+), column (\d+)\)", msg)
         line, column = (int(m.group(1)), int(m.group(2))) if m else (1, None)
@@ -330,47 +335,60 @@ def parse_toml(data: bytes, display: str) -> tuple[str, dict[str, Any]]:
 # ---------------------------------------------------------------- line map
 
 
-_HEADER_RE = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
-_KEY_RE = re.compile(r"""^\s*("[^"]*"|'[^']*'|[A-Za-z0-9_-]+)\s*(?:\.\s*[A-Za-z0-9_"'-]+\s*)*=""")
+_HEADER_RE = r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?\s*(#.*)?$"
+_KEY_RE = r"""^\s*("[^"]*"|'[^']*'|[A-Za-z0-9_-]+)\s*(?:\.\s*[A-Za-z0-9_"'-]+\s*)*="""
 
 
 class LineMap:
-    """Where each scenario and key starts, for messages (tomllib keeps no positions)."""
+    """Where each scenario and key starts, for messages (the parser keeps no positions)."""
 
     def __init__(self, text: str) -> None:
         self.scenario_lines: list[int] = []
         self.keys: dict[tuple[int, str], int] = {}
         self.settings_keys: dict[str, int] = {}
         self.settings_line = 0
-        table = ""
+        # Read once per line of a manifest of hundreds of scenarios, so: a
+        # regex only where it can match (a header holds '[', a key '='), and
+        # what a key line needs from its table worked out at the table's header.
+        header, key_line = re.compile(_HEADER_RE).match, re.compile(_KEY_RE).match
+        scenario_lines, keys, settings_keys = self.scenario_lines, self.keys, self.settings_keys
+        in_settings = in_scenario = False
+        index = -1  # the scenario a key belongs to (the last [[scenario]]), -1 before any
+        sub = ""  # the key's prefix in it: "expect" under [scenario.expect]
         in_multiline: str | None = None
         for n, raw in enumerate(text.splitlines(), 1):
             if in_multiline:
                 if raw.count(in_multiline) % 2 == 1:
                     in_multiline = None
                 continue
-            h = _HEADER_RE.match(raw)
-            if h and not raw.lstrip().startswith("[" + "\"") and "=" not in raw.split("]")[0]:
-                table = h.group(2).replace(" ", "")
-                if h.group(1) == "[[" and table == "scenario":
-                    self.scenario_lines.append(n)
-                elif table == "settings":
-                    self.settings_line = n
-                elif table.startswith("scenario.") and self.scenario_lines:
-                    self.keys.setdefault((len(self.scenario_lines) - 1, table[len("scenario."):]), n)
+            if "[" in raw:
+                h = header(raw)
+                if h and not raw.lstrip().startswith("[" + "\"") and "=" not in raw.split("]")[0]:
+                    table = h.group(2).replace(" ", "")
+                    if h.group(1) == "[[" and table == "scenario":
+                        scenario_lines.append(n)
+                    elif table == "settings":
+                        self.settings_line = n
+                    elif table.startswith("scenario.") and scenario_lines:
+                        keys.setdefault((len(scenario_lines) - 1, table[len("scenario."):]), n)
+                    in_settings = table == "settings"
+                    in_scenario = table.startswith("scenario")
+                    index = len(scenario_lines) - 1
+                    sub = table[len("scenario."):]  # "" for [[scenario]] itself
+                    continue
+            if "=" not in raw:
                 continue
-            k = _KEY_RE.match(raw)
+            k = key_line(raw)
             if k:
                 key = k.group(1).strip("\"'")
-                if table == "settings":
-                    self.settings_keys.setdefault(key, n)
-                elif table.startswith("scenario") and self.scenario_lines:
-                    sub = table[len("scenario."):] if table != "scenario" else ""
-                    full = f"{sub}.{key}" if sub else key
-                    self.keys.setdefault((len(self.scenario_lines) - 1, full), n)
-                for quote in ('"""', "'''"):
-                    if raw.count(quote) % 2 == 1:
-                        in_multiline = quote
+                if in_settings:
+                    settings_keys.setdefault(key, n)
+                elif in_scenario and index >= 0:
+                    keys.setdefault((index, f"{sub}.{key}" if sub else key), n)
+                if '"""' in raw or "'''" in raw:
+                    for quote in ('"""', "'''"):
+                        if raw.count(quote) % 2 == 1:
+                            in_multiline = quote
 
     def scenario(self, index: int) -> int:
         if 0 <= index < len(self.scenario_lines):
@@ -388,41 +406,82 @@ class LineMap:
 # ---------------------------------------------------------------- scripts
 
 
+class _Folder:
+    """A folder scripts are named in: its real path ending in '/', the stats done there, its listing."""
+
+    __slots__ = ("base", "stats", "listing")
+
+    def __init__(self, real: str) -> None:
+        self.base = real if real.endswith("/") else real + "/"
+        self.stats = 0
+        self.listing: dict[str, os.DirEntry[str]] | None = None
+
+
 class ScriptPlaces:
     """Where scripts named relative to the manifest's folder really are, as Path.resolve() says,
-    with each folder resolved once: hundreds of scripts in one folder cost one lookup each."""
+    with each folder resolved once, and listed once (one os.scandir) when it holds many of them:
+    hundreds of scripts in one folder cost a dictionary lookup each."""
+
+    # Scripts looked up in one folder with a stat each before it is listed: a
+    # folder with a few scripts among many files is never listed whole, and the
+    # stats have shown the folder can be searched (a listing needs permission
+    # to read it, a stat permission to search it: a folder that allows the one
+    # and not the other must answer as the stat does).
+    LIST_AFTER = 8
 
     def __init__(self, folder: Path, root: Path) -> None:
         self.folder = str(folder)
         self.root = os.path.realpath(root)
-        self._dirs: dict[str, str] = {}
+        self._inside = self.root.rstrip("/") + "/"
+        self._folders: dict[str, _Folder] = {}  # by a script's text up to its last '/', which decides its folder
 
     def find(self, script: str) -> tuple[str, bool, bool]:
         """(where it is, whether that is inside the repository, whether it is a file there).
 
         Raises OSError or RuntimeError when the path cannot be resolved (a symlink loop, a name too long).
         """
-        import stat
-
-        parent, name = os.path.split(os.path.join(self.folder, script))
+        name = script.rpartition("/")[2]  # as os.path.split(os.path.join(folder, script)) names it
         if name in ("", ".", "..") or "\0" in script:
             return self._slow(script)
-        real = self._dirs.get(parent)
-        if real is None:
-            real = self._dirs[parent] = os.path.realpath(parent, strict=False)
-        full = os.path.join(real, name)
-        try:
-            st = os.lstat(full)
-        except FileNotFoundError:
-            exists = False
-        except NotADirectoryError:
-            exists = False
+        where = script[: len(script) - len(name)]
+        folder = self._folders.get(where)
+        if folder is None:
+            parent = os.path.split(os.path.join(self.folder, script))[0]
+            folder = self._folders[where] = _Folder(os.path.realpath(parent, strict=False))
+        full = folder.base + name
+        entry = folder.listing.get(name) if folder.listing is not None else None
+        if entry is None:
+            # Not listed, or not in the listing (a name the file system matches
+            # without spelling it the same, a file made since): a stat says.
+            link, exists = self._stat(full, folder)
         else:
-            if stat.S_ISLNK(st.st_mode):
-                return self._slow(script)  # where a link points is for resolve() to say
-            exists = stat.S_ISREG(st.st_mode)
-        inside = full == self.root or full.startswith(self.root.rstrip("/") + "/")
+            try:
+                link, exists = entry.is_symlink(), entry.is_file(follow_symlinks=False)
+            except OSError:
+                link, exists = self._stat(full, folder)
+        if link:
+            return self._slow(script)  # where a link points is for resolve() to say
+        inside = full == self.root or full.startswith(self._inside)
         return full, inside, inside and exists
+
+    def _stat(self, full: str, folder: _Folder) -> tuple[bool, bool]:
+        """(a symbolic link, a regular file) as os.lstat says; the folder is listed after LIST_AFTER of them."""
+        import stat
+
+        try:
+            mode = os.lstat(full).st_mode
+        except (FileNotFoundError, NotADirectoryError):
+            link = exists = False
+        else:
+            link, exists = stat.S_ISLNK(mode), stat.S_ISREG(mode)
+        folder.stats += 1
+        if folder.stats == self.LIST_AFTER:
+            try:
+                with os.scandir(folder.base) as entries:
+                    folder.listing = {e.name: e for e in entries}
+            except OSError:
+                pass  # stats go on answering
+        return link, exists
 
     def _slow(self, script: str) -> tuple[str, bool, bool]:
         full = (Path(self.folder) / script).resolve()
@@ -496,7 +555,13 @@ def _has_datetime(value: Any) -> bool:
 
 
 def valid_requirement(req: str) -> bool:
-    return bool(REQUIRE_CMD_RE.match(req) or REQUIRE_URL_RE.match(req) or REQUIRE_HOSTPORT_RE.match(req))
+    return bool(re.match(REQUIRE_CMD_RE, req) or re.match(REQUIRE_URL_RE, req, re.I) or re.match(REQUIRE_HOSTPORT_RE, req))
+
+
+def valid_name(name: str) -> bool:
+    """What re.match(r"^[A-Za-z0-9_.-]+$", name) says, without a regex (its '$' also matches before a final newline)."""
+    body = name[:-1] if name.endswith("\n") else name
+    return bool(body) and NAME_CHARS.issuperset(body)
 
 
 class _Validator:
@@ -587,12 +652,12 @@ class _Validator:
         name = raw.get("name")
         label = name if isinstance(name, str) else ""
         start = len(self.errors)
-        for key in raw:
-            if key not in SCENARIO_KEYS:
+        for key in raw if not _SCENARIO_KEY_SET.issuperset(raw) else ():
+            if key not in _SCENARIO_KEY_SET:
                 self._sc_err(i, label, key, f"unknown key ({_misplaced(key, 'scenario') or did_you_mean(key, SCENARIO_KEYS)})")
         if name is None:
             self._sc_err(i, "", "", "missing 'name'")
-        elif not isinstance(name, str) or not NAME_RE.match(name):
+        elif not isinstance(name, str) or not valid_name(name):
             self._sc_err(i, label, "name", f"invalid name {name!r}: use letters, digits, '_', '.', '-'")
         fields: dict[str, Any] = {}
         for key in ("script", "run", "description", "proven_against"):
@@ -855,13 +920,13 @@ def glob_problem(pattern: str) -> str | None:
         return "'..' never matches: paths are relative to the repository root, without '..'"
     if (len(body) - len(body.rstrip("\\"))) % 2 == 1:
         return "ends with a lone '\\'"
-    for lo, hi in _GLOB_RANGE_RE.findall(body):
+    for lo, hi in re.findall(_GLOB_RANGE_RE, body):
         if lo > hi:
             return f"bad character range {lo}-{hi}"
     return None
 
 
-_GLOB_RANGE_RE = re.compile(r"\[!?\^?[^\]]*?([^\]\\])-([^\]\\])")
+_GLOB_RANGE_RE = r"\[!?\^?[^\]]*?([^\]\\])-([^\]\\])"
 
 
 def _env_str(value: Any) -> str:

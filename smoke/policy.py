@@ -126,11 +126,11 @@ def parse_file(path: Path) -> Doc | None:
 
 def parse_bytes(data: bytes) -> Doc | None:
     """The TOML document, or None when it does not parse (callers fall back to what they can read)."""
-    import tomllib
+    from smoke import tomlread
 
     try:
-        return tomllib.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError):
+        return tomlread.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, tomlread.TOMLDecodeError, RecursionError):
         return None
 
 

@@ -198,12 +198,12 @@ def _fork_point(root: Path, remote: str, tip: str, manifest_rel: str) -> str | N
 
 
 def _base_ref(root: Path, tip: str, manifest_rel: str) -> str:
-    import tomllib
+    from smoke import tomlread
 
     data = git.blob_at(root, tip, manifest_rel)
     try:
-        doc = tomllib.loads(data.decode("utf-8")) if data is not None else {}
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError):
+        doc = tomlread.loads(data.decode("utf-8")) if data is not None else {}
+    except (UnicodeDecodeError, tomlread.TOMLDecodeError, RecursionError):
         doc = {}
     settings = doc.get("settings")
     value = settings.get("base_ref") if isinstance(settings, dict) else None

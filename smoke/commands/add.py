@@ -10,7 +10,6 @@ from smoke import editing
 from smoke import git
 from smoke import manifest as manifest_mod
 from smoke.errors import SmokeError
-from smoke.manifest import NAME_RE
 from smoke.output import Out
 from smoke.output import err
 from smoke.output import shown
@@ -54,7 +53,7 @@ def cmd(args: argparse.Namespace) -> ExitCode:
 def entry_from_args(args: argparse.Namespace, path: Path, root: Path) -> editing.Entry:
     """The scenario asked for; every input a user can get wrong is refused here, before any lock or write."""
     name = args.name
-    if not NAME_RE.match(name):
+    if not manifest_mod.valid_name(name):
         raise SmokeError(f"invalid scenario name {name!r}", hint="use letters, digits, '_', '.', '-'")
     if not args.owner:
         raise SmokeError("a scenario needs an owner", hint="pass --owner TASK: the task this scenario protects")
