@@ -7,7 +7,6 @@ the command denied, with the reason, on exit 0. Claude Code reads exit 1 as
 """
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import sys
@@ -21,6 +20,7 @@ from smoke.agents.protocol import Answer
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    import argparse
     from typing import Any
 
 # Where harnesses name the project, for a hook whose input gives no folder.
