@@ -8,6 +8,12 @@ os.posix_spawn rather than the subprocess module, whose import alone costs a
 no-op gate more than the git it runs. Temporary worktrees also run `git`
 directly: the child is killed when Ctrl-C interrupts it, so cleanup never
 races a half-finished `worktree add`.
+
+A question that takes several git processes (a merge-base, then a log) is
+written once, as steps (a generator yielding each git command and receiving
+its output): `_drive` answers it one process at a time, and a `Batch` answers
+several questions at once, without threads, starting each one's next process
+as soon as its previous answer is in.
 """
 from __future__ import annotations
 
@@ -25,7 +31,18 @@ from smoke.errors import SmokeError
 TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+    from collections.abc import Generator
+    from typing import TypeVar
+
     import git as gitpython
+
+    T = TypeVar("T")
+    # One git command (its arguments, and whether a failure raises) and the
+    # steps that ask them: each yields a command and receives its stdout.
+    Ask = tuple[tuple[str, ...], bool]
+    Steps = Generator[Ask, str, T]
+    _Answer = list[tuple[object, Exception | None]]  # the steps' result or what they raised, once answered
 
 # Commits searched for a task id in their message: bounded so a long history stays fast.
 TASK_LOG_LIMIT = 2000
@@ -105,9 +122,13 @@ def _run(
     data = stdin.encode("utf-8", "surrogateescape") if stdin is not None else None
     code, out, err = _spawn(root, list(args), env, data)
     if check and code != 0:
-        lines = _text(err).strip().splitlines()
-        raise SmokeError(f"git {' '.join(args[:3])} failed: {lines[-1] if lines else code}")
+        raise _failed(args, code, err)
     return _text(out)
+
+
+def _failed(args: tuple[str, ...] | list[str], code: int, err: bytes) -> SmokeError:
+    lines = _text(err).strip().splitlines()
+    return SmokeError(f"git {' '.join(args[:3])} failed: {lines[-1] if lines else code}")
 
 
 def _text(data: bytes) -> str:
@@ -116,6 +137,15 @@ def _text(data: bytes) -> str:
 
 
 _PIPE_SAFE = 32 * 1024  # input written whole before reading; more than a pipe holds could deadlock
+
+
+def _start(root: Path, args: list[str] | tuple[str, ...], env: dict[str, str] | None, stdin: bool) -> tuple[int, int, int, int]:
+    """Start `git -C root args...` with its stdout and stderr on pipes: (pid, stdout, stderr, stdin or -1)."""
+    try:
+        started = gitproc.Started(str(root), args, env, b"" if stdin else None)
+    except gitproc.GitMissing:
+        raise SmokeError("git is not installed or not on PATH") from None
+    return started.pid, started.out_r, started.err_r, started.in_w
 
 
 def _spawn(root: Path, args: list[str], env: dict[str, str] | None, data: bytes | None) -> tuple[int, bytes, bytes]:
@@ -142,6 +172,176 @@ def run(root: Path, *args: str, check: bool = True) -> str:
     return _run(root, *args, check=check)
 
 
+def ask(*args: str, check: bool = True) -> Ask:
+    """One step: `git ARGS`, whose stdout the steps receive (a failure raises there, as `run` would, when `check`)."""
+    return args, check
+
+
+def _drive(root: Path, steps: Steps[T]) -> T:
+    """The steps' answer, asking git one process at a time."""
+    try:
+        args, check = next(steps)
+        while True:
+            try:
+                out = _run(root, *args, check=check)
+            except SmokeError as e:
+                args, check = steps.throw(e)
+            else:
+                args, check = steps.send(out)
+    except StopIteration as stop:
+        return stop.value  # type: ignore[no-any-return]
+
+
+class _Process:
+    """A git process a Batch started: what it printed so far, and the steps waiting for it."""
+
+    __slots__ = ("args", "chunks", "open", "pid", "waiting")
+
+    def __init__(self, args: tuple[str, ...], pid: int, fds: tuple[int, int]) -> None:
+        self.args = args
+        self.pid = pid
+        self.chunks: dict[int, list[bytes]] = {fd: [] for fd in fds}
+        self.open = len(fds)
+        self.waiting: list[tuple[Steps[object], _Answer, bool]] = []
+
+
+class Batch:
+    """Several questions (steps) answered at once, without threads: on a
+    machine with cores to spare a gate waits for the longest chain of git
+    processes, not for their sum.
+
+    `add` starts the steps' first git process at once and returns how to read
+    their answer once `run` has answered every question (reading raises what
+    the steps raised). A batch is one moment's questions: a command asked
+    twice in it is asked of git once, and both get its answer. Leaving the
+    `with` block ends whatever still runs: TERM, which git answers by removing
+    its lock files (a KILL could leave index.lock behind), then reaped.
+    """
+
+    def __init__(self, root: Path) -> None:
+        import select
+
+        self.root = root
+        self._poller = select.poll()
+        self._pollin = select.POLLIN
+        self._running: dict[tuple[str, ...], _Process] = {}
+        self._by_fd: dict[int, _Process] = {}
+        self._answers: dict[tuple[str, ...], tuple[int, bytes, bytes]] = {}
+
+    def __enter__(self) -> Batch:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def add(self, steps: Steps[T]) -> Callable[[], T]:
+        answer: _Answer = []
+        self._advance(steps, answer, None, None)
+
+        def get() -> T:
+            if not answer:
+                raise RuntimeError("Batch.run() has not answered these steps")
+            value, error = answer[0]
+            if error is not None:
+                raise error
+            return value  # type: ignore[return-value]
+
+        return get
+
+    def run(self) -> None:
+        """Answer every question added, starting each next git process as soon as the one before it is done."""
+        try:
+            while self._by_fd:
+                for fd, _ in self._poller.poll():
+                    proc = self._by_fd[fd]
+                    chunk = os.read(fd, 1 << 16)
+                    if chunk:
+                        proc.chunks[fd].append(chunk)
+                        continue
+                    self._poller.unregister(fd)
+                    del self._by_fd[fd]
+                    os.close(fd)
+                    proc.open -= 1
+                    if not proc.open:
+                        self._finished(proc)
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        """End and reap every git process still running."""
+        import signal
+
+        for proc in self._running.values():
+            try:
+                os.kill(proc.pid, signal.SIGTERM)
+            except OSError:
+                pass
+        for fd in self._by_fd:
+            os.close(fd)
+        self._by_fd.clear()
+        for proc in self._running.values():
+            try:
+                os.waitpid(proc.pid, 0)
+            except OSError:
+                pass
+        self._running.clear()
+
+    def _finished(self, proc: _Process) -> None:
+        _, status = os.waitpid(proc.pid, 0)
+        del self._running[proc.args]
+        out_fd, err_fd = proc.chunks
+        done = os.waitstatus_to_exitcode(status), b"".join(proc.chunks[out_fd]), b"".join(proc.chunks[err_fd])
+        self._answers[proc.args] = done
+        for steps, answer, check in proc.waiting:
+            self._advance(steps, answer, *self._reply(proc.args, done, check))
+
+    @staticmethod
+    def _reply(args: tuple[str, ...], done: tuple[int, bytes, bytes], check: bool) -> tuple[str | None, SmokeError | None]:
+        """What the steps receive, as `_run` would give it: stdout, or (with `check`) the failure."""
+        code, out, err = done
+        if check and code != 0:
+            return None, _failed(args, code, err)
+        return _text(out), None
+
+    def _advance(self, steps: Steps[object], answer: _Answer, out: str | None, error: SmokeError | None) -> None:
+        """Give `steps` their answer (neither: start them) and start the git command they ask next, or keep their result."""
+        while True:
+            try:
+                if error is not None:
+                    args, check = steps.throw(error)
+                elif out is not None:
+                    args, check = steps.send(out)
+                else:
+                    args, check = next(steps)
+            except StopIteration as stop:
+                answer.append((stop.value, None))
+                return
+            except Exception as e:  # noqa: BLE001 - raised again by the answer's reader
+                answer.append((None, e))
+                return
+            if args in self._answers:
+                out, error = self._reply(args, self._answers[args], check)
+                continue
+            proc = self._running.get(args)
+            if proc is None:
+                try:
+                    proc = self._start(args)
+                except SmokeError as e:
+                    out, error = None, e
+                    continue
+            proc.waiting.append((steps, answer, check))
+            return
+
+    def _start(self, args: tuple[str, ...]) -> _Process:
+        pid, out_r, err_r, _ = _start(self.root, args, None, False)
+        proc = _Process(args, pid, (out_r, err_r))
+        self._running[args] = proc
+        for fd in (out_r, err_r):
+            self._by_fd[fd] = proc
+            self._poller.register(fd, self._pollin)
+        return proc
+
+
 def _nul_list(out: str) -> list[str]:
     return [p for p in out.split("\0") if p]
 
@@ -149,7 +349,11 @@ def _nul_list(out: str) -> list[str]:
 
 
 def rev_parse(root: Path, ref: str) -> str | None:
-    out = _run(root, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}", check=False).strip()
+    return _drive(root, rev_parse_steps(ref))
+
+
+def rev_parse_steps(ref: str) -> Steps[str | None]:
+    out = (yield ask("rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}", check=False)).strip()
     return out or None
 
 
@@ -207,8 +411,14 @@ def staged_files(root: Path) -> list[Change]:
 
 def uncommitted_files(root: Path, status: list[tuple[str, str]] | None = None) -> list[Change]:
     """Staged, unstaged and untracked files (untracked ones respecting .gitignore); `status` if already asked."""
+    return _drive(root, uncommitted_steps(status))
+
+
+def uncommitted_steps(status: list[tuple[str, str]] | None = None) -> Steps[list[Change]]:
+    if status is None:
+        status = yield from full_status_steps()
     changes = []
-    for code, path in full_status(root) if status is None else status:
+    for code, path in status:
         if code == "??":
             origin = "untracked"
         elif code[0] not in (" ", "?"):
@@ -223,7 +433,11 @@ def uncommitted_files(root: Path, status: list[tuple[str, str]] | None = None) -
 
 def full_status(root: Path) -> list[tuple[str, str]]:
     """`git status` as (XY code, path), every untracked file listed (not only their folders)."""
-    out = _run(root, *gitproc.FULL_STATUS)
+    return _drive(root, full_status_steps())
+
+
+def full_status_steps() -> Steps[list[tuple[str, str]]]:
+    out = yield ask(*gitproc.FULL_STATUS)
     return [(entry[:2], entry[3:]) for entry in _nul_list(out)]
 
 
@@ -239,7 +453,11 @@ def work_tree_status(root: Path) -> list[tuple[str, str]]:
 
 def changed_since(root: Path, ref: str) -> list[str]:
     """Tracked files the work tree changed since `ref` (staged or not, deletions included)."""
-    return _nul_list(_run(root, "diff", "--name-only", "-z", "--no-renames", ref, "--"))
+    return _drive(root, changed_since_steps(ref))
+
+
+def changed_since_steps(ref: str) -> Steps[list[str]]:
+    return _nul_list((yield ask("diff", "--name-only", "-z", "--no-renames", ref, "--")))
 
 
 def deleted_since(root: Path, ref: str) -> list[str]:
@@ -401,26 +619,44 @@ def common_ancestor(root: Path, a: str, b: str) -> str | None:
     return out or None
 
 
-@functools.cache  # asked by grow-only at `wg done` and again for the task's files; HEAD does not move in between
+# Asked by grow-only and again for the task's files; HEAD does not move in between.
+_merge_bases: dict[tuple[Path, str], tuple[str, str] | None] = {}
+
+
 def merge_base(root: Path, base_ref: str) -> tuple[str, str] | None:
     """The merge-base of HEAD with base_ref, here or on origin; None when they share no history.
 
     The default base (`main`) also looks for the usual trunk names and the
     remote's default branch. A base that names no commit at all is an error,
     never "nothing changed": a typo must not make every task look untouched.
+    Asked once per process.
     """
+    return _drive(root, merge_base_steps(root, base_ref))
+
+
+def merge_base_steps(root: Path, base_ref: str) -> Steps[tuple[str, str] | None]:
+    key = (root, base_ref)
+    if key in _merge_bases:
+        return _merge_bases[key]
     candidates = base_candidates(base_ref)
+    found: tuple[str, str] | None = None
     for ref in candidates:
         # A ref that does not exist (or is no commit) fails here as it would in rev-parse: one process, not two.
-        out = _run(root, "merge-base", "HEAD", f"{ref}^{{commit}}", check=False).strip()
+        out = (yield ask("merge-base", "HEAD", f"{ref}^{{commit}}", check=False)).strip()
         if out:
-            return ref, out
-    if not any(rev_parse(root, ref) is not None for ref in candidates):
-        raise SmokeError(
-            f"settings.base_ref '{base_ref}' does not name a commit here (looked for {', '.join(candidates)})",
-            hint="set base_ref under [settings] to the branch tasks start from, or fetch it",
-        )
-    return None
+            found = ref, out
+            break
+    else:
+        for ref in candidates:
+            if (yield from rev_parse_steps(ref)) is not None:
+                break
+        else:
+            raise SmokeError(
+                f"settings.base_ref '{base_ref}' does not name a commit here (looked for {', '.join(candidates)})",
+                hint="set base_ref under [settings] to the branch tasks start from, or fetch it",
+            )
+    _merge_bases[key] = found
+    return found
 
 
 def base_candidates(base_ref: str) -> list[str]:
@@ -434,13 +670,20 @@ def base_candidates(base_ref: str) -> list[str]:
 
 def branch_files(root: Path, base_ref: str) -> list[Change]:
     """Files changed by commits on HEAD since its merge-base with base_ref."""
-    if head_sha(root) is None:
+    return _drive(root, branch_files_steps(root, base_ref))
+
+
+def branch_files_steps(root: Path, base_ref: str) -> Steps[list[Change]]:
+    head = head_sha(root)
+    if head is None:
         return []
-    found = merge_base(root, base_ref)
+    found = yield from merge_base_steps(root, base_ref)
     if found is None:
         return []
     _, base = found
-    out = _run(root, "log", "--no-renames", "--name-only", "-z", "--format=%x01%h %s", f"{base}..HEAD")
+    if base == head:
+        return []  # HEAD is where the branch began (nothing committed yet): no commit is in base..HEAD
+    out = yield ask("log", "--no-renames", "--name-only", "-z", "--format=%x01%h %s", f"{base}..HEAD")
     return _parse_log(out)
 
 
@@ -450,18 +693,22 @@ def task_commit_files(root: Path, task: str, limit: int = TASK_LOG_LIMIT) -> lis
     A merge naming the task (e.g. "Merge branch 'wg/fix-login'") counts with
     everything it brought in: its diff against the first parent.
     """
+    return _drive(root, task_commit_files_steps(root, task, limit))
+
+
+def task_commit_files_steps(root: Path, task: str, limit: int = TASK_LOG_LIMIT) -> Steps[list[Change]]:
     if head_sha(root) is None:
         return []
     args = [
         "log", "-F", f"--grep={task}", "--no-renames", "--name-only", "-z",
         "--diff-merges=first-parent", "--format=%x01%h %x02%B%x03", "HEAD",
     ]
-    oldest = _run(root, "rev-list", f"--skip={limit}", "-n1", "HEAD").strip()
+    oldest = (yield ask("rev-list", f"--skip={limit}", "-n1", "HEAD")).strip()
     if oldest:
         args.append(f"^{oldest}")  # bound the search: a long history stays fast
     word = task_word_re(task)
     changes: list[Change] = []
-    for block in _run(root, *args).split("\x01"):
+    for block in (yield ask(*args)).split("\x01"):
         if "\x02" not in block:
             continue
         short, _, rest = block.partition(" \x02")

@@ -3,23 +3,34 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable
 
 from smoke import git
 from smoke.git import Change
 from smoke.manifest import Manifest
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from smoke.git import Steps
+
 
 def current_task(manifest: Manifest) -> str | None:
     """$SMOKE_TASK, else $WG_TASK_ID, else a task id in the branch name."""
-    for var in ("SMOKE_TASK", "WG_TASK_ID"):
-        if os.environ.get(var):
-            return os.environ[var]
+    named = named_task()
+    if named:
+        return named
     branch = git.current_branch(manifest.root)
     if branch:
         m = re.search(manifest.settings.task_branch_pattern, branch)
         if m and m.groupdict().get("task"):
             return m.group("task")
+    return None
+
+
+def named_task() -> str | None:
+    """The task the environment names ($SMOKE_TASK, else $WG_TASK_ID): current_task's answer when there is one."""
+    for var in ("SMOKE_TASK", "WG_TASK_ID"):
+        if os.environ.get(var):
+            return os.environ[var]
     return None
 
 
@@ -30,31 +41,19 @@ def task_changes(manifest: Manifest, task: str, status: list[tuple[str, str]] | 
     is a short chain of git processes): a gate with nothing at stake waits
     for the longest chain, not their sum. `status`: git.full_status, if already asked.
     """
-    import threading
+    with git.Batch(manifest.root) as batch:
+        answers = [batch.add(steps) for steps in change_steps(manifest, task, status)]
+        batch.run()
+    return [change for answer in answers for change in answer()]
 
+
+def change_steps(
+    manifest: Manifest, task: str | None, status: list[tuple[str, str]] | None = None,
+) -> list[Steps[list[Change]]]:
+    """What the work changed, as questions for a git.Batch: uncommitted work and the branch since
+    its merge-base with base_ref, and with a task the commits naming it."""
     root = manifest.root
-    parts: list[list[Change] | BaseException] = [[], [], []]
-
-    def ask(i: int, question: Callable[[], list[Change]]) -> None:
-        try:
-            parts[i] = question()
-        except BaseException as e:  # noqa: BLE001 - raised again in the calling thread
-            parts[i] = e
-
-    questions: list[Callable[[], list[Change]]] = [
-        lambda: git.uncommitted_files(root, status),
-        lambda: git.branch_files(root, manifest.settings.base_ref),
-        lambda: git.task_commit_files(root, task),
-    ]
-    threads = [threading.Thread(target=ask, args=(i, q), daemon=True) for i, q in enumerate(questions[1:], 1)]
-    for t in threads:
-        t.start()
-    ask(0, questions[0])
-    for t in threads:
-        t.join()
-    changes: list[Change] = []
-    for part in parts:
-        if isinstance(part, BaseException):
-            raise part
-        changes.extend(part)
-    return changes
+    steps = [git.uncommitted_steps(status), git.branch_files_steps(root, manifest.settings.base_ref)]
+    if task:
+        steps.append(git.task_commit_files_steps(root, task))
+    return steps

@@ -24,14 +24,15 @@ def _imported(stderr: str) -> set[str]:
     return {line.rsplit("|", 1)[-1].strip() for line in stderr.splitlines() if line.startswith("import time:")}
 
 
-def _imports(repo: Repo, args: list[str], stdin: str = "") -> set[str]:
+def _imports(repo: Repo, args: list[str], stdin: str = "", env: dict[str, str] | None = None) -> set[str]:
     """What the gate imports beyond what the interpreter's own start imports (under
     coverage in CI that start reads its configuration with tomllib and imports subprocess)."""
     res = subprocess.run(
         [sys.executable, "-X", "importtime", "-m", "smoke", *args],
-        cwd=repo.path, env=repo.env, capture_output=True, text=True, input=stdin,
+        cwd=repo.path, env={**repo.env, **(env or {})}, capture_output=True, text=True, input=stdin,
     )
-    assert res.returncode == 0 and "nothing to run" in res.stdout, res.stdout + res.stderr
+    said = res.stdout + "".join(line for line in res.stderr.splitlines(True) if not line.startswith("import time:"))
+    assert res.returncode == 0 and "nothing to run" in said and "block" not in res.stdout, res.stdout + res.stderr
     bare = subprocess.run(
         [sys.executable, "-X", "importtime", "-c", "pass"], cwd=repo.path, env=repo.env, capture_output=True, text=True,
     )
@@ -62,6 +63,24 @@ def test_a_no_op_gate_imports_no_subprocess_module(repo: Repo, door: str) -> Non
     if door != "done":
         # No thread, and nothing a temporary checkout needs (smoke.worktree) until one is.
         assert not {"threading", "tempfile", "shutil", "smoke.worktree"} & modules
+
+
+def test_a_no_op_stop_imports_no_subprocess_hashlib_or_threading_module(repo: Repo) -> None:
+    repo.manifest(MANIFEST)
+    repo.write("tests/smoke/scenarios/guarded.sh", "echo ok\n")
+    assert repo.commit("manifest").returncode == 0
+    repo.git("checkout", "-q", "-b", "wg/my-task")
+    repo.write("docs/notes.md", "notes\n")
+    assert repo.commit("docs").returncode == 0
+    repo.write("docs/notes.md", "more notes, uncommitted\n")
+    payload = json.dumps({
+        "session_id": "s", "transcript_path": "/tmp/t.jsonl", "cwd": str(repo.path), "permission_mode": "default",
+        "hook_event_name": "Stop", "stop_hook_active": False,
+    })
+    env = {"CLAUDECODE": "1", "SMOKE_TASK": "my-task"}
+    modules = _imports(repo, ["agent-hook", "claude", "Stop"], payload, env)
+    # git through posix_spawn, its questions at once through one poll loop; hashing only for a refusal.
+    assert not {"subprocess", "hashlib", "threading"} & modules
 
 
 def test_git_errors_still_read_as_one_line(repo: Repo) -> None:

@@ -15,12 +15,9 @@ commits and pushes run the gate afresh and stay refused.
 """
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import posixpath
 import signal
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -31,6 +28,8 @@ from smoke.errors import SmokeError
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
+
+    from smoke.git import Steps
 
 STATE_FILE = "agent-stops.json"
 REASON_MAX_CHARS = 8000
@@ -57,23 +56,32 @@ def gate(root: Path, deadline: float, limit: float) -> Verdict:
     from smoke.selection import Selector
     from smoke.selection import select
 
-    # An agent's gate reads the repository's own manifest (SPEC, "What the gate trusts"):
-    # not one a variable points at, here or in the children below.
-    manifest = manifest_mod.load(str(root / manifest_mod.DEFAULT_REL_PATH), cwd=root)
-    task = tasks.current_task(manifest)
+    # Whether the suite changed since the work began, and what the work changed: independent questions,
+    # which git answers at once (what changed is read only once the suite's answer refuses nothing).
+    with git.Batch(root) as batch:
+        # Those that need no manifest start now and run while it is parsed: the same
+        # questions asked below, while these run, are answered by the same git processes.
+        batch.add(git.full_status_steps())
+        named = tasks.named_task()
+        if named:
+            batch.add(git.task_commit_files_steps(root, named))
+        # An agent's gate reads the repository's own manifest (SPEC, "What the gate trusts"):
+        # not one a variable points at, here or in the children below. Its root is `root`.
+        manifest = manifest_mod.load(str(root / manifest_mod.DEFAULT_REL_PATH), cwd=root)
+        task = tasks.current_task(manifest)
+        scripts = [sc.script for sc in manifest.scenarios if sc.script is not None]
+        began = batch.add(_suite_changed_steps(manifest.root, manifest.settings.base_ref, scripts))
+        parts = [batch.add(steps) for steps in tasks.change_steps(manifest, task)]
+        batch.run()
     scope = f"task '{task}'" if task else "your change"
-    scripts = [sc.script for sc in manifest.scenarios if sc.script is not None]
-    weakened = _grow_only(manifest.root, manifest.settings.base_ref, deadline, scripts)
+    weakened = _grow_only(manifest.root, began(), deadline)
     if weakened is not None:
         reason = (
             f"smoke-gate: you are not done. The smoke gate refuses {scope}: the smoke suite was weakened since "
             f"the work began.\n{weakened}\nRestore what was removed or loosened; fix the code, never the scenario."
         )
         return Verdict(["(grow-only)"], _cap(reason), _fingerprint(root, ["grow-only", weakened]))
-    if task:
-        changes = tasks.task_changes(manifest, task)
-    else:
-        changes = [*git.uncommitted_files(manifest.root), *git.branch_files(manifest.root, manifest.settings.base_ref)]
+    changes = [change for part in parts for change in part()]
     owners = (task,) if task else ()
     selected = select(manifest.scenarios, Selector(owners=owners, changes=tuple(changes)))
     if not selected:
@@ -114,14 +122,23 @@ def gate(root: Path, deadline: float, limit: float) -> Verdict:
     return Verdict(sorted(broken) + sorted(unfinished), reason, fp)
 
 
-def _grow_only(root: Path, base_ref: str, deadline: float, scripts: list[str]) -> str | None:
-    """What `smoke check --grow-only` refuses against where the work began (the merge-base, else HEAD); None when nothing."""
-    found = git.merge_base(root, base_ref)
-    base = found[1] if found else ("HEAD" if git.has_head(root) else None)
+def _suite_changed_steps(root: Path, base_ref: str, scripts: list[str]) -> Steps[str | None]:
+    """Where the work began (the merge-base, else HEAD) when the suite may have changed since; None when there is nothing to compare."""
+    found = yield from git.merge_base_steps(root, base_ref)
+    base = found[1] if found else ("HEAD" if (yield from git.rev_parse_steps("HEAD")) is not None else None)
     if base is None:
         return None
-    if _suite_untouched(root, base, scripts):
+    if (yield from _suite_untouched_steps(root, base, scripts)):
         return None
+    return base
+
+
+def _grow_only(root: Path, base: str | None, deadline: float) -> str | None:
+    """What `smoke check --grow-only` refuses against `base`, where the work began; None when nothing (or no base)."""
+    if base is None:
+        return None
+    import subprocess
+
     try:
         res = subprocess.run(
             [sys.executable, "-E", "-P", "-m", "smoke", "check", "--grow-only", "--base", base, "--color", "never"],
@@ -135,7 +152,7 @@ def _grow_only(root: Path, base_ref: str, deadline: float, scripts: list[str]) -
     return (res.stdout + res.stderr).strip() or f"smoke check --grow-only exited {res.returncode}"
 
 
-def _suite_untouched(root: Path, base: str, scripts: list[str]) -> bool:
+def _suite_untouched_steps(root: Path, base: str, scripts: list[str]) -> Steps[bool]:
     """Whether nothing grow-only protects differs from `base`: then there is nothing to compare.
 
     A weakening needs a change to the manifest, to a file in its folder (the
@@ -143,14 +160,20 @@ def _suite_untouched(root: Path, base: str, scripts: list[str]) -> bool:
     them: when the manifest itself is unchanged, also those at `base`).
     `git diff <base>` lists every tracked file the work tree changed since
     (staged or not, deletions included), so one git process spares starting
-    `smoke check` and parsing two manifests.
+    `smoke check` and parsing two manifests. When `base` is HEAD (work not yet
+    committed), `git status`, which the stop asks anyway, lists all of those
+    and perhaps more (a file staged, then changed back): never "untouched"
+    where `git diff` would not say so, and no git process of its own.
     """
     from smoke import manifest as manifest_mod
 
     rel = manifest_mod.DEFAULT_REL_PATH
     folder = posixpath.dirname(rel)
     try:
-        changed = git.changed_since(root, base)
+        if base == "HEAD" or base == git.head_sha(root):
+            changed = [path for code, path in (yield from git.full_status_steps()) if code != "??"]
+        else:
+            changed = yield from git.changed_since_steps(base)
     except SmokeError:
         return False
     if any(path == rel or path.startswith(folder + "/") for path in changed):
@@ -173,6 +196,9 @@ def _child_env() -> dict[str, str]:
 
 def _run(root: Path, names: list[str], deadline: float) -> tuple[list[dict[str, Any]], bool, str, int]:
     """`smoke run --json NAMES` in a child: (results, whether it finished, its report, its exit code)."""
+    import json
+    import subprocess
+
     command = [sys.executable, "-E", "-P", "-m", "smoke", "run", "--json", "--color", "never", "--", *names]
     budget = deadline - time.monotonic()
     grace = min(10.0, max(0.5, budget * 0.25))
@@ -245,6 +271,9 @@ def _cap(text: str) -> str:
 
 def _fingerprint(root: Path, what: list[str]) -> str:
     """What is failing and the whole work tree's state: unchanged means the agent changed nothing since."""
+    import hashlib
+    import subprocess
+
     h = hashlib.sha256("\0".join(what).encode())
     try:
         h.update(subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True).stdout)
@@ -287,6 +316,8 @@ def _state(root: Path | None) -> tuple[dict[str, Any], Path | None]:
     base = git.private_dir(root) if root is not None else None
     if base is None:
         return {}, None
+    import json
+
     path = base / "smoke" / STATE_FILE
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
@@ -303,6 +334,8 @@ def _save(path: Path | None, state: dict[str, Any]) -> None:
     if path is None:
         return
     try:
+        import json
+
         from smoke import files
 
         path.parent.mkdir(parents=True, exist_ok=True)
