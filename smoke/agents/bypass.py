@@ -1309,11 +1309,6 @@ def _joined(args: list[Word], known: dict[str, str]) -> str | None:
 
 def _toplevel(cwd: str) -> str | None:
     """The repository holding `cwd`, found by its `.git` (no git process: this runs before every command)."""
-    path = os.path.abspath(cwd)
-    while True:
-        if os.path.exists(os.path.join(path, ".git")):
-            return path
-        parent = os.path.dirname(path)
-        if parent == path:
-            return None
-        path = parent
+    from smoke import gitproc
+
+    return gitproc.toplevel(os.path.abspath(cwd))
