@@ -402,6 +402,10 @@ def _gate_head(
     same = rel is None or (tested.manifest is not None and _is_loaded(manifest, rel, tested.manifest))
     if not same:
         why = _uncommitted(git.work_tree_status(manifest.root))
+        if why is None and tested.manifest is not None and tested.manifest != manifest.source:
+            # git status says the work tree is HEAD, yet its manifest is not HEAD's: an edit git was told
+            # not to see (skip-worktree, assume-unchanged). HEAD is held to its own manifest, in a checkout.
+            why = "the work tree's manifest is not HEAD's, though git status shows no change"
         if why is None:
             return _gate_here(opts, manifest, selector, what, scope, on_json)
         return _gate_checkout(opts, manifest, selector, tested, what, scope, why, on_json)

@@ -17,6 +17,8 @@ Import this module only where a manifest is parsed: importing it imports the par
 """
 from __future__ import annotations
 
+import sys
+
 TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing
 if TYPE_CHECKING:
     from typing import Any
@@ -41,11 +43,25 @@ try:
 except ImportError:
     import tomllib as _parser  # type: ignore[no-redef]
 
+# From Python 3.15 the stdlib's tomllib reads TOML 1.1 too: there only a tomli below 2.4 reads TOML 1.0.
+TOML_1_1_TOMLLIB = (3, 15)
+USABLE = _parser.__name__ != "tomllib" or sys.version_info[:2] < TOML_1_1_TOMLLIB
+
 NAME: str = _parser.__name__
 # Raised for a document that is not valid TOML: str() ends with "(at line L, column C)" or "(at end of document)".
 TOMLDecodeError: type[ValueError] = _parser.TOMLDecodeError
 
 
 def loads(text: str) -> dict[str, Any]:
-    """Parse; raises TOMLDecodeError, or RecursionError for arrays and tables nested too deeply to read."""
+    """Parse; raises TOMLDecodeError, or RecursionError for arrays and tables nested too deeply to read.
+
+    With no TOML 1.0 reader here (tomllib of Python 3.15 or later, and no tomli below 2.4), SmokeError:
+    nothing is read rather than a manifest every other smoke refuses."""
+    if not USABLE:
+        from smoke.errors import SmokeError
+
+        raise SmokeError(
+            "this Python's tomllib reads TOML 1.1, and smoke-gate reads manifests as TOML 1.0",
+            hint="pip install 'tomli>=2.0.1,<2.4'",
+        )
     return _parser.loads(text)

@@ -245,3 +245,19 @@ def test_batch_answers_stop_where_git_stopped_answering() -> None:
     # The third answer is cut short: neither it nor the fourth is taken for "no such object".
     assert answers == {"a^{commit}": (sha, "commit", b"abc"), "b^{commit}:m toml": None}
     assert git._batch_answers(b"fatal: not a git repository\n", asked) == {}
+
+
+def test_a_manifest_edit_hidden_from_git_status_does_not_pass_the_push_of_head(pushed: Repo) -> None:
+    """skip-worktree hides the work tree's manifest from `git status`: the push of HEAD is still held to HEAD's own
+    manifest (in a checkout), never to the edited one in place. Red team, this session: the edit passed before."""
+    base = pushed.head()
+    pushed.git("update-index", "--skip-worktree", "tests/smoke/manifest.toml")
+    pushed.manifest(GUARD.replace("src/login/**", "nothing/**"))  # the agent's edit: the scenario guards nothing
+    pushed.write("src/login/state.txt", "broken\n")
+    assert pushed.commit("break login").returncode == 0
+    assert pushed.git("status", "--porcelain").stdout == ""  # git sees a clean work tree
+    for env in ({}, {"WG_AGENT_ID": "a1"}):
+        res = pushed.smoke("gate", "--stage", "pre-push", "--no-reuse", input=_push_line(pushed, base), env=env)
+        assert res.returncode == 1, res.stdout + res.stderr
+        assert "login_works" in res.stdout + res.stderr
+        assert "temporary checkout" in res.stdout + res.stderr

@@ -116,3 +116,17 @@ def test_the_parser_answers_as_tomllib(edits: list[tuple[int, int, str]]) -> Non
         except error as e:
             answers.append(f"error: {e}")
     assert answers[0] == answers[1]
+
+
+def test_without_a_toml_1_0_reader_nothing_is_read(repo: Repo) -> None:
+    """Python 3.15's tomllib reads TOML 1.1: with it and no tomli below 2.4, smoke refuses to read (exit 2, one line)
+    rather than accept what every other smoke refuses (red team, this session)."""
+    repo.manifest('[[scenario]]\nname = "a"\nrun = "echo ok"\n[scenario.expect]\nstdout_contains = ["ok"]\n')
+    probe = "import smoke.tomlread as t; t.USABLE = False; from smoke.main import main; raise SystemExit(main(['check']))"
+    res = subprocess.run([sys.executable, "-c", probe], cwd=repo.path, env=repo.env, capture_output=True, text=True)
+    assert res.returncode == 2, res.stdout + res.stderr
+    assert res.stderr.strip().splitlines() == [
+        "smoke check: error: this Python's tomllib reads TOML 1.1, and smoke-gate reads manifests as TOML 1.0"
+        " (pip install 'tomli>=2.0.1,<2.4')"
+    ]
+    assert tomlread.USABLE == (tomlread.NAME != "tomllib" or sys.version_info[:2] < (3, 15))
