@@ -238,3 +238,15 @@ def test_grow_only_from_status_never_says_untouched_where_the_diff_would_not(rep
         assert (fast, full) == (False, True)
     else:
         assert fast == full == (state in ("unrelated", "script untracked in the folder"))
+
+
+def test_answers_larger_than_a_pipe_holds_arrive_whole(repo: Repo) -> None:
+    # Started before `run` reads them, git waits on a full pipe; run drains every pipe at once.
+    _suite(repo)
+    for i in range(1500):
+        repo.write(f"untracked/a-rather-long-folder-name-to-fill-the-pipe/file-{i:05d}.txt", "x\n")
+    alone = _one_at_a_time(repo.path, [git.full_status_steps(), git.uncommitted_steps()])
+    together = _at_once(repo.path, [git.full_status_steps(), git.uncommitted_steps()])
+    assert together == alone
+    assert len(alone[0]) == 1500  # type: ignore[arg-type]
+    assert sum(len(path) + 4 for _, path in alone[0]) > 65536  # type: ignore[union-attr]
