@@ -3,6 +3,7 @@ then run one module per command under smoke/commands."""
 from __future__ import annotations
 
 import _signal
+import gc
 import os
 import sys
 
@@ -58,7 +59,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             stream.reconfigure(errors="backslashreplace")
     argv = list(sys.argv[1:] if argv is None else argv)
     args: Any = light.read(argv)
-    if args is not None:
+    door = args is not None
+    if door:
+        # A door (`gate`, `agent-hook`) is a short process that mostly finds nothing at stake: no
+        # garbage collection while it imports, reads the manifest and decides (about a tenth of a
+        # no-op gate's work; memory goes back when it ends). smoke.session turns collection back
+        # on once scenarios run; at exit, gc.freeze below spares the interpreter's last walk.
+        gc.disable()
         _ask_git_ahead(args)
     if args is None:
         from smoke import cli
@@ -68,6 +75,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not args.command:
             parser.print_help()
             return ExitCode.USAGE
+    try:
+        return _command(args)
+    finally:
+        if door:
+            gc.freeze()  # what the door made is left to the process's end, not walked once more at exit
+            gc.enable()
+
+
+def _command(args: Any) -> int:
+    """Run the command `args` names, turning what it raises into one line and an exit code."""
     # _signal, not signal: the same calls without building signal's enums on every start.
     _signal.signal(_signal.SIGTERM, _on_term)
     _signal.signal(_signal.SIGINT, _on_term)

@@ -46,6 +46,12 @@ def execute(
     the work tree's from the cache. With --json, `on_json` takes the results
     instead of them being printed as one object (the caller merges several runs).
     """
+    import gc
+
+    # A door decides with the garbage collector off (smoke.main); scenarios to run make a longer
+    # process: collection is back on, without walking again what was loaded to decide.
+    gc.freeze()
+    gc.enable()
     from smoke import report
     from smoke.output import Out
     from smoke.runner import Interrupted

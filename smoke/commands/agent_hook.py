@@ -28,13 +28,6 @@ PROJECT_VARS = ("CLAUDE_PROJECT_DIR", "GEMINI_PROJECT_DIR", "CODEX_PROJECT_DIR",
 
 
 def cmd(args: argparse.Namespace) -> int:
-    import gc
-
-    # A hook is a short process that mostly waits: the garbage collector would walk every
-    # object the manifest makes, again and again and once more at exit, to free memory the
-    # process gives back when it ends (about 15 ms at 324 scenarios). Its answer and its
-    # files are closed explicitly; nothing here waits on a collection.
-    gc.disable()
     h = HARNESSES[args.harness]
     try:
         answer = _answer(h, args)
@@ -44,8 +37,6 @@ def cmd(args: argparse.Namespace) -> int:
     sys.stdout.flush()
     if answer.stderr:
         sys.stderr.write(answer.stderr)
-    gc.freeze()  # the interpreter's teardown leaves these objects to the end of the process
-    gc.enable()
     return answer.code
 
 
