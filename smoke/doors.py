@@ -254,13 +254,20 @@ def _gate_commit(opts: GateOptions, manifest: Manifest, selector: Selector, what
     changes to tracked files first, not untracked ones). Otherwise an unstaged fix (or an
     untracked file the commit leaves out) would make a broken commit pass.
     """
-    why = _unstaged(_commit_status(manifest.root))
-    if why is None:
-        return _gate_here(opts, manifest, selector, what, scope)
     root = manifest.root
     rel = _manifest_rel(manifest)
+    why = _unstaged(_commit_status(root))
+    blob: bytes | None = None
+    if why is None and rel is not None and manifest.agents():
+        # git status trusts the index's skip-worktree and assume-unchanged flags, which an agent can set:
+        # an agent's commit is tested in place only when the manifest is the staged one, byte for byte.
+        blob = git.staged_blob(root, rel)
+        if blob is not None and blob != manifest.source:
+            why = "the work tree's manifest is not the staged one, though git status shows no change"
+    if why is None:
+        return _gate_here(opts, manifest, selector, what, scope)
     staged = Tested(
-        "what is staged", ":", git.staged_blob(root, rel) if rel is not None else None,
+        "what is staged", ":", blob if blob is not None else git.staged_blob(root, rel) if rel is not None else None,
         lambda: git.snapshot_index(root), "smoke-commit-",
     )
     return _gate_checkout(opts, manifest, selector, staged, what, scope, why)
@@ -302,7 +309,9 @@ def _grow_only(opts: GateOptions, manifest: Manifest, task: str, status: list[tu
     head = git.head_sha(root)
     if rel is None or head is None:
         return ExitCode.OK  # no commit yet: nothing to shrink
-    as_head = not manifest.path.is_symlink() and rel not in {path for _, path in status}
+    # An agent's manifest is compared with HEAD's bytes even when git status does not list it: status
+    # trusts the index's skip-worktree and assume-unchanged flags, which an agent can set.
+    as_head = not manifest.path.is_symlink() and rel not in {path for _, path in status} and not manifest.agents()
     deleted_here = [path for code, path in status if "D" in code]
     bases = ["HEAD"]
     found = git.merge_base(root, manifest.settings.base_ref)

@@ -710,3 +710,30 @@ stdout_contains = ["ok"]
                 proc.kill()
                 proc.wait()
     assert waited == "smoke: second waits for exclusive 'port-8080', held by another smoke run here\n"
+
+
+# ---------------------------------------------------------------- the index's skip-worktree flag (red team, this session)
+
+
+def _hide_manifest_edit(repo: Repo) -> None:
+    """The agent's edit: the task's only scenario no longer names it, and git status is told not to look."""
+    repo.git("update-index", "--skip-worktree", "tests/smoke/manifest.toml")
+    repo.manifest(BROKEN.replace('owners = ["t1"]', 'owners = ["someone-else"]').replace("src/**", "nothing/**"))
+    assert repo.git("status", "--porcelain").stdout == ""
+
+
+def test_a_manifest_edit_hidden_from_git_status_does_not_pass_an_agents_done(broken: Repo) -> None:
+    _hide_manifest_edit(broken)
+    res = _done(broken, {"WG_AGENT_ID": "a1"})
+    assert res.returncode == 1, res.stdout + res.stderr
+    assert "owner 't1' was removed" in res.stdout + res.stderr
+
+
+def test_a_manifest_edit_hidden_from_git_status_does_not_pass_an_agents_commit(broken: Repo) -> None:
+    _hide_manifest_edit(broken)
+    broken.write("src/app.txt", "changed\n")
+    broken.git("add", "src/app.txt")
+    res = broken.smoke("gate", "--stage", "pre-commit", "--no-reuse", env={"WG_AGENT_ID": "a1"})
+    assert res.returncode == 1, res.stdout + res.stderr
+    assert "login_works" in res.stdout + res.stderr
+    assert "temporary checkout" in res.stdout + res.stderr
