@@ -21,7 +21,6 @@ import collections
 import functools
 import os
 import posixpath
-import re
 import stat
 from pathlib import Path
 
@@ -31,6 +30,7 @@ from smoke.errors import SmokeError
 TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing
 
 if TYPE_CHECKING:
+    import re
     from collections.abc import Callable
     from collections.abc import Generator
     from typing import TypeVar
@@ -723,6 +723,8 @@ def task_commit_files_steps(root: Path, task: str, limit: int = TASK_LOG_LIMIT) 
 
 def task_word_re(task: str) -> re.Pattern[str]:
     """A task id as a whole word: not inside a longer id made of [A-Za-z0-9_.-]."""
+    import re
+
     return re.compile(r"(?<![A-Za-z0-9_.-])" + re.escape(task) + r"(?![A-Za-z0-9_-]|\.[A-Za-z0-9])")
 
 

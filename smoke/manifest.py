@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import collections
 import os
-import re
 from pathlib import Path
 
 from smoke.agents import identity as agents
@@ -303,6 +302,8 @@ def read_bytes(path: Path) -> bytes:
 
 def parse_toml(data: bytes, display: str) -> tuple[str, dict[str, Any]]:
     """Decode and parse (smoke.tomlread); syntax errors become one line with line and column."""
+    import re
+
     from smoke import tomlread
 
     if data.startswith(b"\xef\xbb\xbf"):
@@ -343,6 +344,8 @@ class LineMap:
     """Where each scenario and key starts, for messages (the parser keeps no positions)."""
 
     def __init__(self, text: str) -> None:
+        import re
+
         self.scenario_lines: list[int] = []
         self.keys: dict[tuple[int, str], int] = {}
         self.settings_keys: dict[str, int] = {}
@@ -513,6 +516,8 @@ def did_you_mean(key: str, known: tuple[str, ...]) -> str:
 
 def requirement_port(req: str) -> int | None:
     """The port a URL or host:port requirement names, if any."""
+    import re
+
     if req.startswith("cmd:"):
         return None
     m = re.search(r"^(?:[a-z][a-z0-9+.-]*://)?(?:\[[^\]]*\]|[^/\s:\[\]]+):(\d+)(?:/|$)", req, re.I)
@@ -555,6 +560,8 @@ def _has_datetime(value: Any) -> bool:
 
 
 def valid_requirement(req: str) -> bool:
+    import re
+
     return bool(re.match(REQUIRE_CMD_RE, req) or re.match(REQUIRE_URL_RE, req, re.I) or re.match(REQUIRE_HOSTPORT_RE, req))
 
 
@@ -586,6 +593,8 @@ class _Validator:
 
     def _top_line(self, key: str) -> int:
         """The line of an unknown top-level key: its own [table] header, or an assignment before any table."""
+        import re
+
         name = rf"[\"']?{re.escape(key)}[\"']?"
         header = re.compile(rf"\s*\[\[?\s*{name}\s*[\].]")
         assignment = re.compile(rf"\s*{name}\s*[=.]")
@@ -901,6 +910,8 @@ def _check_setting(key: str, value: Any) -> str | None:
 
 
 def regex_problem(pattern: str) -> str | None:
+    import re
+
     try:
         re.compile(pattern)
     except re.error as e:
@@ -911,6 +922,8 @@ def regex_problem(pattern: str) -> str | None:
 
 
 def glob_problem(pattern: str) -> str | None:
+    import re
+
     body = pattern[1:] if pattern.startswith("!") else pattern
     if not body.strip():
         return "empty pattern"

@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 import os
-import re
 
 from smoke import git
 from smoke.git import Change
+from smoke.manifest import DEFAULT_TASK_BRANCH_PATTERN
 from smoke.manifest import Manifest
 
 TYPE_CHECKING = False
@@ -20,9 +20,24 @@ def current_task(manifest: Manifest) -> str | None:
         return named
     branch = git.current_branch(manifest.root)
     if branch:
-        m = re.search(manifest.settings.task_branch_pattern, branch)
+        pattern = manifest.settings.task_branch_pattern
+        if pattern == DEFAULT_TASK_BRANCH_PATTERN:
+            return default_branch_task(branch)
+        import re
+
+        m = re.search(pattern, branch)
         if m and m.groupdict().get("task"):
             return m.group("task")
+    return None
+
+
+def default_branch_task(branch: str) -> str | None:
+    """What re.search(DEFAULT_TASK_BRANCH_PATTERN, branch) names as the task, without `re`
+    (tests/test_tasks.py compares them): `wg/`, `task/` or `tasks/`, then one nonempty part
+    without '/' to the end (the pattern's `$` before a final newline leaves that newline in the part)."""
+    prefix, slash, rest = branch.partition("/")
+    if slash and prefix in ("wg", "task", "tasks") and rest and "/" not in rest:
+        return rest
     return None
 
 
