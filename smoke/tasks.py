@@ -18,7 +18,7 @@ def current_task(manifest: Manifest) -> str | None:
     named = named_task()
     if named:
         return named
-    branch = git.current_branch(manifest.root)
+    branch = git.current_branch(manifest.root_str)
     if branch:
         pattern = manifest.settings.task_branch_pattern
         if pattern == DEFAULT_TASK_BRANCH_PATTERN:
@@ -56,7 +56,7 @@ def task_changes(manifest: Manifest, task: str, status: list[tuple[str, str]] | 
     is a short chain of git processes): a gate with nothing at stake waits
     for the longest chain, not their sum. `status`: git.full_status, if already asked.
     """
-    with git.Batch(manifest.root) as batch:
+    with git.Batch(manifest.root_str) as batch:
         answers = [batch.add(steps) for steps in change_steps(manifest, task, status)]
         batch.run()
     return [change for answer in answers for change in answer()]
@@ -67,7 +67,7 @@ def change_steps(
 ) -> list[Steps[list[Change]]]:
     """What the work changed, as questions for a git.Batch: uncommitted work and the branch since
     its merge-base with base_ref, and with a task the commits naming it."""
-    root = manifest.root
+    root = manifest.root_str
     steps = [git.uncommitted_steps(status), git.branch_files_steps(root, manifest.settings.base_ref)]
     if task:
         steps.append(git.task_commit_files_steps(root, task))
