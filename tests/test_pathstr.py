@@ -61,3 +61,10 @@ def test_a_folder_it_may_not_search_raises_as_pathlib_does(tmp_path: Path) -> No
                 getattr(pathstr, check)(str(locked / "f"))
     finally:
         locked.chmod(0o755)
+
+
+@pytest.mark.parametrize("cwd", ["/", "/tmp"])
+def test_absolute_paths_from_the_top_folder(cwd: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(cwd)
+    for text in ("a", "..", "", ".", "x/../y", "/abs", "//two"):
+        assert pathstr.absolute(text) == str(Path(text).absolute()), text
