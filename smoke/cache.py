@@ -17,11 +17,11 @@ from __future__ import annotations
 import marshal
 import os
 import sys
-from pathlib import Path
 
 from smoke import __version__
 from smoke import git
 from smoke import manifest as manifest_mod
+from smoke import pathstr
 from smoke.agents import identity as agents
 from smoke.manifest import Manifest
 from smoke.manifest import Scenario
@@ -32,22 +32,24 @@ TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing
 if TYPE_CHECKING:
     from typing import Any
 
+    from smoke.pathstr import StrPath
+
 _FORMAT = 3
 # The validator and every smoke module it imports, at the top or inside a
 # function (tests/test_layers.py keeps this list whole): a rule added in any of
 # them changes the cache key.
 VALIDITY_FILES = (
     "manifest.py", "expect.py", "records.py", "errors.py", "output.py", "git.py", "gitproc.py", "agents/identity.py",
-    "agents/harnesses.py", "tomlread.py",
+    "agents/harnesses.py", "tomlread.py", "pathstr.py",
 )
 
 
-def _file(root: Path) -> Path | None:
-    base = git.private_dir(root)
-    return base / "smoke" / f"manifest-cache.py{sys.version_info[0]}{sys.version_info[1]}.marshal" if base else None
+def _file(root: StrPath) -> str | None:
+    base = git.private_dir_str(root)
+    return pathstr.join(base, "smoke", f"manifest-cache.py{sys.version_info[0]}{sys.version_info[1]}.marshal") if base else None
 
 
-def _key(path: Path, root: Path, data: bytes) -> list[Any]:
+def _key(path: StrPath, root: StrPath, data: bytes) -> list[Any]:
     # The manifest's exact bytes: comparing them costs less than importing zlib
     # to checksum them. Every file that decides validity is in it too, so new
     # rules (an upgrade, or a change in a development checkout) always validate
@@ -56,17 +58,17 @@ def _key(path: Path, root: Path, data: bytes) -> list[Any]:
     rules = [os.stat(os.path.join(here, name)) for name in VALIDITY_FILES]
     return [
         _FORMAT, __version__, *[(st.st_mtime_ns, st.st_size) for st in rules],
-        str(path), str(root), data,
+        pathstr.norm(path), pathstr.norm(root), data,  # str(path), str(root) as Path spells them
     ]
 
 
-def load(explicit: str | None = None, *, cwd: Path | None = None) -> Manifest:
+def load(explicit: str | None = None, *, cwd: StrPath | None = None) -> Manifest:
     """manifest.load, taking a manifest whose bytes were validated before from the cache."""
-    path = manifest_mod.locate(explicit, cwd)
-    return load_path(path, manifest_mod.gated_root(path, cwd))
+    path = manifest_mod.locate_str(explicit, cwd)
+    return load_path(path, manifest_mod.gated_root_str(path, cwd))
 
 
-def load_path(path: Path, root: Path, data: bytes | None = None) -> Manifest:
+def load_path(path: StrPath, root: StrPath, data: bytes | None = None) -> Manifest:
     """manifest.load_path, through the cache in the git directory."""
     if data is None:
         data = manifest_mod.read_bytes(path)
@@ -83,13 +85,14 @@ def load_path(path: Path, root: Path, data: bytes | None = None) -> Manifest:
     return manifest
 
 
-def read(path: Path, root: Path, data: bytes) -> Manifest | None:
+def read(path: StrPath, root: StrPath, data: bytes) -> Manifest | None:
     """The manifest as last validated, or None when the cache cannot vouch for it."""
     cache = _file(root)
     if cache is None:
         return None
     try:
-        doc = marshal.loads(cache.read_bytes())
+        with open(cache, "rb") as f:
+            doc = marshal.loads(f.read())
         if not isinstance(doc, dict) or doc.get("key") != _key(path, root, data):
             return None
         # Kept as the records' own tuples (marshal keeps tuples and dicts as they were), rebuilt without a copy.
@@ -106,11 +109,11 @@ def read(path: Path, root: Path, data: bytes) -> Manifest | None:
 
 def write(manifest: Manifest, data: bytes) -> None:
     """Best effort: a cache that cannot be written only costs speed."""
-    cache = _file(manifest.root)
+    cache = _file(manifest.root_str)
     if cache is None or _holds_secrets(manifest):
         return
     doc = {
-        "key": _key(manifest.path, manifest.root, data),
+        "key": _key(manifest.path_str, manifest.root_str, data),
         "settings": tuple(manifest.settings),
         "scenarios": [tuple(s) for s in manifest.scenarios],
         "script_lines": manifest.script_lines,
@@ -119,11 +122,13 @@ def write(manifest: Manifest, data: bytes) -> None:
         blob = marshal.dumps(doc)
     except ValueError:
         return  # e.g. a TOML date in an expectation: marshal cannot hold it, so not cached
+    from pathlib import Path
+
     from smoke.files import atomic_write  # only on a miss: the no-op gate never writes
 
     try:
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write(cache, blob, durable=False)
+        Path(cache).parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(Path(cache), blob, durable=False)
     except OSError:
         pass
 
@@ -137,7 +142,7 @@ def _holds_secrets(manifest: Manifest) -> bool:
 def _scripts_still_fine(manifest: Manifest) -> bool:
     """Re-check what the manifest names outside itself: every script must stay
     inside the repository; missing ones become deferred errors as on a full load."""
-    places = manifest_mod.ScriptPlaces(manifest.dir, manifest.root)
+    places = manifest_mod.ScriptPlaces(manifest.dir_str, manifest.root_str)
     for sc in manifest.scenarios:
         if sc.script is None:
             continue

@@ -18,11 +18,11 @@ import os
 import posixpath
 import sys
 from collections.abc import Callable
-from pathlib import Path
 
 from smoke import cache
 from smoke import git
 from smoke import manifest as manifest_mod
+from smoke import pathstr
 from smoke import tasks
 from smoke.errors import ManifestError
 from smoke.errors import SmokeError
@@ -38,8 +38,10 @@ from smoke.selection import select
 
 TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing
 if TYPE_CHECKING:
+    from pathlib import Path
     from typing import Any
 
+    from smoke.pathstr import StrPath
     from smoke.pushrange import PushedCommit
     from smoke.runner import Result
 
@@ -66,7 +68,7 @@ def gate(opts: GateOptions, manifest: Manifest, task: str | None) -> ExitCode:
     if opts.stage == "done":
         if not task:
             raise SmokeError("--stage done needs the task being finished", hint="pass --task T")
-        status = git.full_status(manifest.root)  # asked once: for grow-only and for what the task changed
+        status = git.full_status(manifest.root_str)  # asked once: for grow-only and for what the task changed
         code = _grow_only(opts, manifest, task, status)
         if code:
             return code
@@ -95,7 +97,7 @@ def _selector(
     owners = (task,) if task else ()
     if opts.all:
         return Selector(all=True), f"task '{task}'" if task else "the change"
-    root = manifest.root
+    root = manifest.root_str
     if opts.stage == "pre-commit":
         # The index itself says what is staged, deleted files included; one
         # `git status` also tells _gate_commit whether the work tree differs.
@@ -241,7 +243,7 @@ def _run_checkout(
 def _is_loaded(manifest: Manifest, rel: str, data: bytes) -> bool:
     """Whether `data`, a manifest read through git at `rel`, is `manifest` itself: the same bytes at the same path,
     which _parse_at would load into the same scenarios (the cache is keyed by path, root and bytes)."""
-    return data == manifest.source and manifest.path == manifest.root / rel
+    return data == manifest.source and manifest.path_str == pathstr.join(manifest.root_str, rel)
 
 
 # ---------------------------------------------------------------- pre-commit
@@ -254,7 +256,7 @@ def _gate_commit(opts: GateOptions, manifest: Manifest, selector: Selector, what
     changes to tracked files first, not untracked ones). Otherwise an unstaged fix (or an
     untracked file the commit leaves out) would make a broken commit pass.
     """
-    root = manifest.root
+    root = manifest.root_str
     rel = _manifest_rel(manifest)
     why = _unstaged(_commit_status(root))
     blob: bytes | None = None
@@ -274,7 +276,7 @@ def _gate_commit(opts: GateOptions, manifest: Manifest, selector: Selector, what
 
 
 @functools.cache
-def _commit_status(root: Path) -> tuple[tuple[str, str], ...]:
+def _commit_status(root: StrPath) -> tuple[tuple[str, str], ...]:
     """`git status` once per gate: what is staged, and whether the work tree differs from it."""
     return tuple(git.work_tree_status(root))
 
@@ -304,14 +306,16 @@ def _grow_only(opts: GateOptions, manifest: Manifest, task: str, status: list[tu
     first: a manifest it does not list is HEAD's, and with nothing protected
     deleted that costs no more git; then bytes: an unchanged manifest costs no parsing.
     """
-    root = manifest.root
+    root = manifest.root_str
     rel = _manifest_rel(manifest)
     head = git.head_sha(root)
     if rel is None or head is None:
         return ExitCode.OK  # no commit yet: nothing to shrink
     # An agent's manifest is compared with HEAD's bytes even when git status does not list it: status
     # trusts the index's skip-worktree and assume-unchanged flags, which an agent can set.
-    as_head = not manifest.path.is_symlink() and rel not in {path for _, path in status} and not manifest.agents()
+    as_head = (
+        not pathstr.is_symlink(manifest.path_str) and rel not in {path for _, path in status} and not manifest.agents()
+    )
     deleted_here = [path for code, path in status if "D" in code]
     bases = ["HEAD"]
     found = git.merge_base(root, manifest.settings.base_ref)
@@ -325,7 +329,7 @@ def _grow_only(opts: GateOptions, manifest: Manifest, task: str, status: list[tu
         committed = git.blob_at(root, base, rel)
         if committed is None:
             continue  # a manifest new since then: nothing to shrink
-        current = current if current is not None else _bytes(manifest.path)
+        current = current if current is not None else _bytes(manifest.path_str)
         if committed != current or _suite_deleted(manifest, rel, git.deleted_since(root, base)):
             changed.append(base)
     if not changed:
@@ -333,12 +337,13 @@ def _grow_only(opts: GateOptions, manifest: Manifest, task: str, status: list[tu
     from smoke import growdoor
 
     out = Out(human_stream(opts.json), opts.color)
-    return growdoor.guard_work_tree(out, manifest.path, root, stage="done", task=task, bases=changed)
+    return growdoor.guard_work_tree(out, manifest.path, manifest.root, stage="done", task=task, bases=changed)
 
 
-def _bytes(path: Path) -> bytes | None:
+def _bytes(path: StrPath) -> bytes | None:
     try:
-        return path.read_bytes()
+        with open(path, "rb") as f:
+            return f.read()
     except OSError:
         return None
 
@@ -359,7 +364,7 @@ def _gate_push(opts: GateOptions, manifest: Manifest, task: str | None) -> ExitC
     """Each pushed commit is held to its own promises, in place when it is exactly the work tree."""
     from smoke import pushrange
 
-    root = manifest.root
+    root = manifest.root_str
     # Each pushed commit's manifest is read by the git process that finds the commits.
     pushes, note = pushrange.pushed_commits(root, _manifest_rel(manifest))
     if note:
@@ -410,7 +415,7 @@ def _gate_head(
     rel = _manifest_rel(manifest)
     same = rel is None or (tested.manifest is not None and _is_loaded(manifest, rel, tested.manifest))
     if not same:
-        why = _uncommitted(git.work_tree_status(manifest.root))
+        why = _uncommitted(git.work_tree_status(manifest.root_str))
         if why is None and tested.manifest is not None and tested.manifest != manifest.source:
             # git status says the work tree is HEAD, yet its manifest is not HEAD's: an edit git was told
             # not to see (skip-worktree, assume-unchanged). HEAD is held to its own manifest, in a checkout.
@@ -423,7 +428,7 @@ def _gate_head(
         return refused
     if not select(manifest.scenarios, selector):
         return _nothing(opts, scope, report_json=on_json is None)
-    why = _uncommitted(git.work_tree_status(manifest.root))
+    why = _uncommitted(git.work_tree_status(manifest.root_str))
     if why is None:
         return _run_here(opts, manifest, selector, what, scope, on_json)
     return _run_checkout(opts, manifest, selector, tested, what, scope, why, on_json)
@@ -475,10 +480,8 @@ class _Merged:
 
 def _manifest_rel(manifest: Manifest) -> str | None:
     """Where the manifest sits in the repository, as a path git knows; None when it lives outside."""
-    try:
-        return Path(os.path.normpath(manifest.path)).relative_to(manifest.root).as_posix()
-    except ValueError:
-        return None
+    # Path(os.path.normpath(manifest.path)).relative_to(manifest.root).as_posix(), None for its ValueError.
+    return pathstr.relative_to(os.path.normpath(manifest.path_str), manifest.root_str)
 
 
 def _parse_at(root: Path, rel: str, data: bytes) -> Manifest | None:

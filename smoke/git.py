@@ -21,21 +21,24 @@ import collections
 import functools
 import os
 import posixpath
-import re
 import stat
-from pathlib import Path
 
 from smoke import gitproc
+from smoke import pathstr
 from smoke.errors import SmokeError
 
 TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing
 
 if TYPE_CHECKING:
+    import re
     from collections.abc import Callable
     from collections.abc import Generator
+    from pathlib import Path
     from typing import TypeVar
 
     import git as gitpython
+
+    from smoke.pathstr import StrPath
 
     T = TypeVar("T")
     # One git command (its arguments, and whether a failure raises) and the
@@ -84,40 +87,66 @@ else:
     )
 
 
-def find_toplevel(start: Path) -> Path | None:
+def find_toplevel(start: StrPath) -> Path | None:
     """The work tree root containing `start`, found without running git."""
-    env_top = os.environ.get("GIT_WORK_TREE")
-    if env_top:
-        return Path(env_top).absolute()
-    found = gitproc.toplevel(str(start.absolute()))
+    from pathlib import Path
+
+    found = toplevel_str(start)
     return Path(found) if found is not None else None
 
 
-def worktree_git_dir(root: Path) -> Path | None:
+def toplevel_str(start: StrPath) -> str | None:
+    """find_toplevel, as str(Path) spells it (no pathlib on the no-op path)."""
+    env_top = os.environ.get("GIT_WORK_TREE")
+    if env_top:
+        return pathstr.absolute(env_top)
+    found = gitproc.toplevel(pathstr.absolute(start))
+    return pathstr.norm(found) if found is not None else None
+
+
+def worktree_git_dir(root: StrPath) -> Path | None:
     """This work tree's own git directory (where its HEAD is), found without running git."""
-    dot = root / ".git"
-    if dot.is_dir():
+    from pathlib import Path
+
+    found = worktree_git_dir_str(root)
+    return Path(found) if found is not None else None
+
+
+def private_dir(root: StrPath) -> Path | None:
+    """The git directory shared by all worktrees, found without running git."""
+    from pathlib import Path
+
+    found = private_dir_str(root)
+    return Path(found) if found is not None else None
+
+
+def worktree_git_dir_str(root: StrPath) -> str | None:
+    """worktree_git_dir, as str(Path) spells it (no pathlib on the no-op path)."""
+    dot = pathstr.join(root, ".git")
+    if pathstr.is_dir(dot):
         return dot
-    if dot.is_file():
-        text = dot.read_text(encoding="utf-8", errors="replace").strip()
+    if pathstr.is_file(dot):
+        with open(dot, encoding="utf-8", errors="replace") as f:
+            text = f.read().strip()
         if text.startswith("gitdir:"):
-            return (root / text[len("gitdir:"):].strip()).resolve()
+            return os.path.realpath(pathstr.join(root, text[len("gitdir:"):].strip()))
     return None
 
 
-def private_dir(root: Path) -> Path | None:
-    """The git directory shared by all worktrees, found without running git."""
-    gd = worktree_git_dir(root)
-    if gd is None or gd.name == ".git":
+def private_dir_str(root: StrPath) -> str | None:
+    """private_dir, as str(Path) spells it."""
+    gd = worktree_git_dir_str(root)
+    if gd is None or pathstr.name(gd) == ".git":
         return gd
-    common = gd / "commondir"
-    if common.is_file():
-        return (gd / common.read_text().strip()).resolve()
+    common = pathstr.join(gd, "commondir")
+    if pathstr.is_file(common):
+        with open(common) as f:
+            return os.path.realpath(pathstr.join(gd, f.read().strip()))
     return gd
 
 
 def _run(
-    root: Path, *args: str, check: bool = True, stdin: str | None = None, env: dict[str, str] | None = None,
+    root: StrPath, *args: str, check: bool = True, stdin: str | None = None, env: dict[str, str] | None = None,
 ) -> str:
     data = stdin.encode("utf-8", "surrogateescape") if stdin is not None else None
     code, out, err = _spawn(root, list(args), env, data)
@@ -139,7 +168,7 @@ def _text(data: bytes) -> str:
 _PIPE_SAFE = 32 * 1024  # input written whole before reading; more than a pipe holds could deadlock
 
 
-def _start(root: Path, args: list[str] | tuple[str, ...], env: dict[str, str] | None, stdin: bool) -> tuple[int, int, int, int]:
+def _start(root: StrPath, args: list[str] | tuple[str, ...], env: dict[str, str] | None, stdin: bool) -> tuple[int, int, int, int]:
     """Start `git -C root args...` with its stdout and stderr on pipes: (pid, stdout, stderr, stdin or -1)."""
     try:
         started = gitproc.Started(str(root), args, env, b"" if stdin else None)
@@ -148,7 +177,7 @@ def _start(root: Path, args: list[str] | tuple[str, ...], env: dict[str, str] | 
     return started.pid, started.out_r, started.err_r, started.in_w
 
 
-def _spawn(root: Path, args: list[str], env: dict[str, str] | None, data: bytes | None) -> tuple[int, bytes, bytes]:
+def _spawn(root: StrPath, args: list[str], env: dict[str, str] | None, data: bytes | None) -> tuple[int, bytes, bytes]:
     """Run `git -C root args...`: (exit code, stdout, stderr). Interrupted, the child is killed and reaped."""
     if data is not None and len(data) > _PIPE_SAFE:
         import subprocess
@@ -167,7 +196,7 @@ def _spawn(root: Path, args: list[str], env: dict[str, str] | None, data: bytes 
     return started.result()
 
 
-def run(root: Path, *args: str, check: bool = True) -> str:
+def run(root: StrPath, *args: str, check: bool = True) -> str:
     """`git ARGS` in `root`; its stdout."""
     return _run(root, *args, check=check)
 
@@ -177,7 +206,7 @@ def ask(*args: str, check: bool = True) -> Ask:
     return args, check
 
 
-def _drive(root: Path, steps: Steps[T]) -> T:
+def _drive(root: StrPath, steps: Steps[T]) -> T:
     """The steps' answer, asking git one process at a time."""
     try:
         args, check = next(steps)
@@ -218,7 +247,7 @@ class Batch:
     its lock files (a KILL could leave index.lock behind), then reaped.
     """
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: StrPath) -> None:
         import select
 
         self.root = root
@@ -269,11 +298,11 @@ class Batch:
 
     def close(self) -> None:
         """End and reap every git process still running."""
-        import signal
+        import _signal  # not signal: the same number without building signal's enums (and importing enum)
 
         for proc in self._running.values():
             try:
-                os.kill(proc.pid, signal.SIGTERM)
+                os.kill(proc.pid, _signal.SIGTERM)
             except OSError:
                 pass
         for fd in self._by_fd:
@@ -348,7 +377,7 @@ def _nul_list(out: str) -> list[str]:
 
 
 
-def rev_parse(root: Path, ref: str) -> str | None:
+def rev_parse(root: StrPath, ref: str) -> str | None:
     return _drive(root, rev_parse_steps(ref))
 
 
@@ -357,18 +386,18 @@ def rev_parse_steps(ref: str) -> Steps[str | None]:
     return out or None
 
 
-def has_head(root: Path) -> bool:
+def has_head(root: StrPath) -> bool:
     return rev_parse(root, "HEAD") is not None
 
 
-def current_branch(root: Path) -> str | None:
+def current_branch(root: StrPath) -> str | None:
     """The checked-out branch (None when detached), read from HEAD: the gate
     asks this on every commit, and reading a file is cheaper than starting git."""
-    gd = None if os.environ.get("GIT_DIR") else worktree_git_dir(root)
+    gd = None if os.environ.get("GIT_DIR") else worktree_git_dir_str(root)
     head = ""
     if gd is not None:
         try:
-            head = (gd / "HEAD").read_text(encoding="utf-8").strip()
+            head = _read_text(pathstr.join(gd, "HEAD")).strip()
         except OSError:
             head = ""
     if head:
@@ -378,38 +407,44 @@ def current_branch(root: Path) -> str | None:
     return out or None
 
 
-def head_sha(root: Path) -> str | None:
+def head_sha(root: StrPath) -> str | None:
     """HEAD's sha read from the git directory, without starting git when it can."""
-    gd = None if os.environ.get("GIT_DIR") else worktree_git_dir(root)
-    base = private_dir(root)
+    gd = None if os.environ.get("GIT_DIR") else worktree_git_dir_str(root)
+    base = private_dir_str(root)
     if gd is None or base is None:
         return rev_parse(root, "HEAD")
     try:
-        head = (gd / "HEAD").read_text(encoding="utf-8").strip()
+        head = _read_text(pathstr.join(gd, "HEAD")).strip()
     except OSError:
         return None
     if not head.startswith("ref: "):
         return head or None
     ref = head[len("ref: "):]
     for holder in (gd, base):
-        if (holder / ref).is_file():
-            return (holder / ref).read_text(encoding="utf-8").strip() or None
-    packed = base / "packed-refs"
-    if packed.is_file():
-        for line in packed.read_text(encoding="utf-8").splitlines():
+        if pathstr.is_file(pathstr.join(holder, ref)):
+            return _read_text(pathstr.join(holder, ref)).strip() or None
+    packed = pathstr.join(base, "packed-refs")
+    if pathstr.is_file(packed):
+        for line in _read_text(packed).splitlines():
             if line.endswith(" " + ref):
                 return line.split()[0]
     return None  # an unborn branch: no commit yet
 
 
-def staged_files(root: Path) -> list[Change]:
+def _read_text(path: str) -> str:
+    """Path(path).read_text(encoding="utf-8")."""
+    with open(path, encoding="utf-8") as f:
+        return f.read()
+
+
+def staged_files(root: StrPath) -> list[Change]:
     args = ["diff", "--cached", "--name-only", "-z", "--no-renames"]
     if not has_head(root):
         args = ["ls-files", "-z", "--cached"]
     return [Change(p, "staged") for p in _nul_list(_run(root, *args))]
 
 
-def uncommitted_files(root: Path, status: list[tuple[str, str]] | None = None) -> list[Change]:
+def uncommitted_files(root: StrPath, status: list[tuple[str, str]] | None = None) -> list[Change]:
     """Staged, unstaged and untracked files (untracked ones respecting .gitignore); `status` if already asked."""
     return _drive(root, uncommitted_steps(status))
 
@@ -431,7 +466,7 @@ def uncommitted_steps(status: list[tuple[str, str]] | None = None) -> Steps[list
 
 
 
-def full_status(root: Path) -> list[tuple[str, str]]:
+def full_status(root: StrPath) -> list[tuple[str, str]]:
     """`git status` as (XY code, path), every untracked file listed (not only their folders)."""
     return _drive(root, full_status_steps())
 
@@ -441,7 +476,7 @@ def full_status_steps() -> Steps[list[tuple[str, str]]]:
     return [(entry[:2], entry[3:]) for entry in _nul_list(out)]
 
 
-def work_tree_status(root: Path) -> list[tuple[str, str]]:
+def work_tree_status(root: StrPath) -> list[tuple[str, str]]:
     """`git status` as (XY code, path): staged, unstaged, and untracked files that .gitignore does not hide.
 
     An untracked folder is one entry (--untracked-files=normal): the caller
@@ -451,7 +486,7 @@ def work_tree_status(root: Path) -> list[tuple[str, str]]:
     return [(entry[:2], entry[3:]) for entry in _nul_list(out)]
 
 
-def changed_since(root: Path, ref: str) -> list[str]:
+def changed_since(root: StrPath, ref: str) -> list[str]:
     """Tracked files the work tree changed since `ref` (staged or not, deletions included)."""
     return _drive(root, changed_since_steps(ref))
 
@@ -460,12 +495,12 @@ def changed_since_steps(ref: str) -> Steps[list[str]]:
     return _nul_list((yield ask("diff", "--name-only", "-z", "--no-renames", ref, "--")))
 
 
-def deleted_since(root: Path, ref: str) -> list[str]:
+def deleted_since(root: StrPath, ref: str) -> list[str]:
     """Files at `ref` that the work tree no longer has (deleted, staged or not)."""
     return _nul_list(_run(root, "diff", "--name-only", "-z", "--no-renames", "--diff-filter=D", ref, "--"))
 
 
-def snapshot_index(root: Path) -> str:
+def snapshot_index(root: StrPath) -> str:
     """A commit of exactly what is staged, on top of HEAD (none on an unborn branch); no ref points at it.
 
     Under a commit hook the index is $GIT_INDEX_FILE, which `write-tree`
@@ -480,7 +515,7 @@ def snapshot_index(root: Path) -> str:
     return _run(root, *args, env={**os.environ, **who}).strip()
 
 
-def staged_blob(root: Path, path: str) -> bytes | None:
+def staged_blob(root: StrPath, path: str) -> bytes | None:
     """The exact staged content of `path` (relative to the top level); None if it is not in the index as a file
     (absent, a submodule, or only as an unresolved conflict).
 
@@ -489,7 +524,7 @@ def staged_blob(root: Path, path: str) -> bytes | None:
     return _cat_blob(root, f":0:{path}")  # `:0:path` is git's name for the index's copy, whatever `path` holds
 
 
-def pushed_refs(root: Path, text: str, path: str | None = None) -> list[PushedRef]:
+def pushed_refs(root: StrPath, text: str, path: str | None = None) -> list[PushedRef]:
     """git's pre-push lines (`<local ref> <local sha> <remote ref> <remote sha>`):
     deletions and tags of non-commits are left out, as they push no code.
 
@@ -513,7 +548,7 @@ def pushed_refs(root: Path, text: str, path: str | None = None) -> list[PushedRe
 
 
 def commits_and_files(
-    root: Path, names: list[str], at: list[str], path: str,
+    root: StrPath, names: list[str], at: list[str], path: str,
 ) -> tuple[dict[str, str | None], dict[str, bytes | None]]:
     """The commit each of `names` and `at` is (None when it is none), as rev_parse would answer; and at each
     of `at`, the content of the file `path` (None when `path` is no file there), as blob_at would answer.
@@ -570,7 +605,7 @@ def _batch_answers(out: bytes, asked: list[str]) -> dict[str, tuple[str, str, by
     return answers
 
 
-def range_files(root: Path, base: str, tip: str) -> list[Change]:
+def range_files(root: StrPath, base: str, tip: str) -> list[Change]:
     """Files changed from base to tip; a null base (a new branch) means every
     commit of tip that no remote-tracking ref has yet."""
     if not base or base == NULL_SHA:
@@ -596,7 +631,7 @@ def _parse_log(out: str) -> list[Change]:
     return changes
 
 
-def changed_paths(root: Path, base: str, tip: str | None, staged: bool, paths: list[str]) -> set[str]:
+def changed_paths(root: StrPath, base: str, tip: str | None, staged: bool, paths: list[str]) -> set[str]:
     """Those of `paths` that differ between `base` and `tip` (None: the index when `staged`, else the work tree)."""
     if not paths:
         return set()
@@ -607,23 +642,23 @@ def changed_paths(root: Path, base: str, tip: str | None, staged: bool, paths: l
     return set(_nul_list(_run(root, *args, "--", *[f":(literal){p}" for p in paths], check=False)))
 
 
-def on_remote(root: Path, sha: str, remote: str) -> bool:
+def on_remote(root: StrPath, sha: str, remote: str) -> bool:
     """Whether a remote-tracking ref of `remote` holds the commit `sha`."""
     out = _run(root, "for-each-ref", "--count=1", "--contains", sha, f"refs/remotes/{remote}/", check=False)
     return bool(out.strip())
 
 
-def common_ancestor(root: Path, a: str, b: str) -> str | None:
+def common_ancestor(root: StrPath, a: str, b: str) -> str | None:
     """The merge-base of two commits, or None when they share no history."""
     out = _run(root, "merge-base", a, b, check=False).strip()
     return out or None
 
 
 # Asked by grow-only and again for the task's files; HEAD does not move in between.
-_merge_bases: dict[tuple[Path, str], tuple[str, str] | None] = {}
+_merge_bases: dict[tuple[str, str], tuple[str, str] | None] = {}  # by the root as str(Path) spells it
 
 
-def merge_base(root: Path, base_ref: str) -> tuple[str, str] | None:
+def merge_base(root: StrPath, base_ref: str) -> tuple[str, str] | None:
     """The merge-base of HEAD with base_ref, here or on origin; None when they share no history.
 
     The default base (`main`) also looks for the usual trunk names and the
@@ -634,8 +669,8 @@ def merge_base(root: Path, base_ref: str) -> tuple[str, str] | None:
     return _drive(root, merge_base_steps(root, base_ref))
 
 
-def merge_base_steps(root: Path, base_ref: str) -> Steps[tuple[str, str] | None]:
-    key = (root, base_ref)
+def merge_base_steps(root: StrPath, base_ref: str) -> Steps[tuple[str, str] | None]:
+    key = (pathstr.norm(root), base_ref)
     if key in _merge_bases:
         return _merge_bases[key]
     candidates = base_candidates(base_ref)
@@ -668,12 +703,12 @@ def base_candidates(base_ref: str) -> list[str]:
     return list(dict.fromkeys(refs))
 
 
-def branch_files(root: Path, base_ref: str) -> list[Change]:
+def branch_files(root: StrPath, base_ref: str) -> list[Change]:
     """Files changed by commits on HEAD since its merge-base with base_ref."""
     return _drive(root, branch_files_steps(root, base_ref))
 
 
-def branch_files_steps(root: Path, base_ref: str) -> Steps[list[Change]]:
+def branch_files_steps(root: StrPath, base_ref: str) -> Steps[list[Change]]:
     head = head_sha(root)
     if head is None:
         return []
@@ -687,7 +722,7 @@ def branch_files_steps(root: Path, base_ref: str) -> Steps[list[Change]]:
     return _parse_log(out)
 
 
-def task_commit_files(root: Path, task: str, limit: int = TASK_LOG_LIMIT) -> list[Change]:
+def task_commit_files(root: StrPath, task: str, limit: int = TASK_LOG_LIMIT) -> list[Change]:
     """Files changed by the last `limit` commits whose message names `task` as a whole word.
 
     A merge naming the task (e.g. "Merge branch 'wg/fix-login'") counts with
@@ -696,7 +731,7 @@ def task_commit_files(root: Path, task: str, limit: int = TASK_LOG_LIMIT) -> lis
     return _drive(root, task_commit_files_steps(root, task, limit))
 
 
-def task_commit_files_steps(root: Path, task: str, limit: int = TASK_LOG_LIMIT) -> Steps[list[Change]]:
+def task_commit_files_steps(root: StrPath, task: str, limit: int = TASK_LOG_LIMIT) -> Steps[list[Change]]:
     if head_sha(root) is None:
         return []
     args = [
@@ -706,13 +741,14 @@ def task_commit_files_steps(root: Path, task: str, limit: int = TASK_LOG_LIMIT) 
     oldest = (yield ask("rev-list", f"--skip={limit}", "-n1", "HEAD")).strip()
     if oldest:
         args.append(f"^{oldest}")  # bound the search: a long history stays fast
-    word = task_word_re(task)
+    word = None  # compiled for the first commit --grep found: no commit, no `re`
     changes: list[Change] = []
     for block in (yield ask(*args)).split("\x01"):
         if "\x02" not in block:
             continue
         short, _, rest = block.partition(" \x02")
         body, _, files = rest.partition("\x03")
+        word = word or task_word_re(task)
         if not word.search(body):
             continue  # --grep matched inside a longer id, e.g. fix-login-2
         subject = body.strip().splitlines()[0] if body.strip() else ""
@@ -723,6 +759,8 @@ def task_commit_files_steps(root: Path, task: str, limit: int = TASK_LOG_LIMIT) 
 
 def task_word_re(task: str) -> re.Pattern[str]:
     """A task id as a whole word: not inside a longer id made of [A-Za-z0-9_.-]."""
+    import re
+
     return re.compile(r"(?<![A-Za-z0-9_.-])" + re.escape(task) + r"(?![A-Za-z0-9_-]|\.[A-Za-z0-9])")
 
 
@@ -781,7 +819,7 @@ def _blob_state(path: Path) -> str | None:
     return f"{mode} {hashlib.sha1(b'blob %d%c' % (len(data), 0) + data).hexdigest()}"
 
 
-def tree_files(root: Path) -> list[str]:
+def tree_files(root: StrPath) -> list[str]:
     """Every file git sees in the work tree: tracked (deleted ones included) and untracked, not ignored."""
     return sorted(set(_nul_list(_run(root, "ls-files", "-z", "--cached", "--others", "--exclude-standard"))))
 
@@ -813,12 +851,12 @@ def file_state(path: Path) -> bytes:
 # ---------------------------------------------------------------- worktrees
 
 
-def add_worktree(root: Path, sha: str, path: Path) -> None:
+def add_worktree(root: StrPath, sha: str, path: Path) -> None:
     """Check out `sha` at `path` as a detached temporary worktree, without running hooks."""
     _run(root, "-c", "core.hooksPath=/dev/null", "worktree", "add", "--detach", "--quiet", str(path), sha)
 
 
-def remove_worktree(root: Path, path: Path) -> None:
+def remove_worktree(root: StrPath, path: Path) -> None:
     """Remove a temporary worktree and its bookkeeping, whatever state it was left in."""
     import shutil
 
@@ -828,7 +866,7 @@ def remove_worktree(root: Path, path: Path) -> None:
     _run(root, "worktree", "prune", check=False)
 
 
-def blob_at(root: Path, ref: str, path: str) -> bytes | None:
+def blob_at(root: StrPath, ref: str, path: str) -> bytes | None:
     """The exact content of `path` (relative to the top level) at commit `ref`; None if it is not a file there.
 
     A `ref` that names no commit is an error, never taken for a file that is
@@ -841,7 +879,7 @@ def blob_at(root: Path, ref: str, path: str) -> bytes | None:
     return data
 
 
-def _cat_blob(root: Path, name: str) -> bytes | None:
+def _cat_blob(root: StrPath, name: str) -> bytes | None:
     """The blob git names `name` (`<ref>:<path>`, `:0:<path>`), as bytes; None when it is not a blob."""
     code, out, _ = _spawn(root, ["cat-file", "blob", name], None, None)
     return out if code == 0 else None
@@ -857,6 +895,8 @@ def hooks_dir(root: Path) -> Path:
 
 def toplevel(cwd: Path) -> Path | None:
     """The work tree root, asked of git (handles worktrees and GIT_DIR); None outside a repository."""
+    from pathlib import Path
+
     out = _run(cwd, "rev-parse", "--show-toplevel", check=False).strip()
     return Path(out) if out else None
 
@@ -883,7 +923,7 @@ def _tree_at(root: Path, ref: str):  # type: ignore[no-untyped-def]
     return repo(root).commit(sha).tree
 
 
-def follow_links(root: Path, ref: str | None, path: str, hops: int = 8) -> str:
+def follow_links(root: StrPath, ref: str | None, path: str, hops: int = 8) -> str:
     """Where `path` really is at `ref` (None: the index) when it is a symlink there: its content, not the link, is compared.
 
     A link out of the repository cannot be read through git: an error, never "nothing to compare".
@@ -903,7 +943,7 @@ def follow_links(root: Path, ref: str | None, path: str, hops: int = 8) -> str:
     raise SmokeError(f"{path}: too many levels of symlinks", hint="make the manifest a regular file")
 
 
-def _staged_entry(root: Path, path: str) -> tuple[str, str] | None:
+def _staged_entry(root: StrPath, path: str) -> tuple[str, str] | None:
     """The index's (mode, object) for `path` at stage 0; None when it is not there as a file or link."""
     out = _run(root, "ls-files", "--stage", "-z", "--", f":(literal){path}")
     for entry in _nul_list(out):
@@ -914,7 +954,7 @@ def _staged_entry(root: Path, path: str) -> tuple[str, str] | None:
     return None
 
 
-def _tree_entry(root: Path, ref: str, path: str) -> tuple[str, str] | None:
+def _tree_entry(root: StrPath, ref: str, path: str) -> tuple[str, str] | None:
     out = _run(root, "ls-tree", "-z", ref, "--", path, check=False)
     for entry in _nul_list(out):
         meta, _, name = entry.partition("\t")
@@ -936,7 +976,7 @@ def files_at(root: Path, ref: str, folder: str) -> list[str]:
     return sorted(item.path for item in sub.traverse() if item.type == "blob")
 
 
-def files_staged(root: Path, folder: str) -> list[str]:
+def files_staged(root: StrPath, folder: str) -> list[str]:
     """Every file under `folder` in the index, as paths relative to the top level."""
     out = _run(root, "ls-files", "--cached", "-z", "--", f":(literal){folder}")
     return sorted(p for p in _nul_list(out) if p.startswith(folder.rstrip("/") + "/"))

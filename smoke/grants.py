@@ -14,11 +14,16 @@ from __future__ import annotations
 
 import os
 import time
-from pathlib import Path
 
-from smoke import files
 from smoke import git
+from smoke import pathstr
 from smoke.errors import SmokeError
+
+TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from smoke.pathstr import StrPath
 
 VALID_SECONDS = 3600
 _FOLDER = "grants"
@@ -40,10 +45,10 @@ def _file(root: Path, task: str) -> Path:
     return _folder(root) / (hashlib.sha256(task.encode("utf-8")).hexdigest()[:24] + ".json")
 
 
-def present(root: Path) -> bool:
-    """Whether any grant could apply: one stat, so an agent's no-op gate stays fast."""
-    base = git.private_dir(root)
-    return base is not None and (base / "smoke" / _FOLDER).is_dir()
+def present(root: StrPath) -> bool:
+    """Whether any grant could apply: one stat, so an agent's no-op gate stays fast (and without pathlib)."""
+    base = git.private_dir_str(root)
+    return base is not None and pathstr.is_dir(pathstr.join(base, "smoke", _FOLDER))
 
 
 def _state(root: Path) -> tuple[str | None, str]:
@@ -62,6 +67,8 @@ def give(root: Path, task: str, reason: str, user: str) -> dict[str, object]:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         import json
+
+        from smoke import files
 
         files.atomic_write(path, json.dumps(grant))
     except OSError as e:

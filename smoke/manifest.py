@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import collections
 import os
-import re
-from pathlib import Path
 
+from smoke import pathstr
 from smoke.agents import identity as agents
 from smoke.agents.identity import DEFAULT_AGENT_ENV
 from smoke.errors import ManifestError
@@ -20,7 +19,10 @@ from smoke.records import Problem
 
 TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing
 if TYPE_CHECKING:
+    from pathlib import Path
     from typing import Any
+
+    from smoke.pathstr import StrPath
 
 # Which names a scenario may have: ^[A-Za-z0-9_.-]+$ as re.match reads it (valid_name).
 NAME_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-")
@@ -141,11 +143,13 @@ else:
 
 class Manifest:
     def __init__(
-        self, path: Path, root: Path, settings: Settings, scenarios: list[Scenario],
+        self, path: StrPath, root: StrPath, settings: Settings, scenarios: list[Scenario],
         warnings: list[str], deferred: dict[str, Problem], script_lines: dict[str, int] | None = None,
     ) -> None:
-        self.path = path
-        self.root = root
+        # Kept as str, spelled as str(Path) spells them: a gate with nothing at
+        # stake never imports pathlib; `path`, `root` and `dir` make a Path when asked.
+        self.path_str = pathstr.norm(path)
+        self.root_str = pathstr.norm(root)
         self.settings = settings
         self.scenarios = scenarios
         self.warnings = warnings
@@ -160,11 +164,27 @@ class Manifest:
         self._line_map: LineMap | None = None
 
     @property
+    def path(self) -> Path:
+        from pathlib import Path
+
+        return Path(self.path_str)
+
+    @property
+    def root(self) -> Path:
+        from pathlib import Path
+
+        return Path(self.root_str)
+
+    @property
     def dir(self) -> Path:
         return self.path.parent
 
+    @property
+    def dir_str(self) -> str:
+        return pathstr.parent(self.path_str)
+
     def display(self) -> str:
-        return shown(self.path)
+        return shown(self.path_str)
 
     def by_name(self) -> dict[str, Scenario]:
         return {s.name: s for s in self.scenarios}
@@ -172,7 +192,7 @@ class Manifest:
     def agents(self) -> list[str]:
         """The agent variables set now, among the defaults and those this manifest names:
         the one answer the cache, the gate and the run session act on."""
-        return agents.caller_agents(self.source if self.source is not None else _bytes_or_none(self.path))
+        return agents.caller_agents(self.source if self.source is not None else _bytes_or_none(self.path_str))
 
     def assertion_line(self, sc: Scenario, check: str | None) -> int:
         """The line of the assertion `check` (an expect key such as
@@ -190,17 +210,24 @@ class Manifest:
 # ---------------------------------------------------------------- locating
 
 
-def locate(explicit: str | None, cwd: Path | None = None) -> Path:
+def locate(explicit: str | None, cwd: StrPath | None = None) -> Path:
     """Find the manifest: flag, $SMOKE_MANIFEST, $WG_SMOKE_MANIFEST, repo default."""
-    cwd = cwd or Path.cwd()
+    from pathlib import Path
+
+    return Path(locate_str(explicit, cwd))
+
+
+def locate_str(explicit: str | None, cwd: StrPath | None = None) -> str:
+    """locate, as str(Path) spells it."""
+    cwd = pathstr.norm(cwd) if cwd else os.getcwd()
     for source, value in (
         ("--manifest", explicit),
         ("$SMOKE_MANIFEST", os.environ.get("SMOKE_MANIFEST")),
         ("$WG_SMOKE_MANIFEST", os.environ.get("WG_SMOKE_MANIFEST")),
     ):
         if value:
-            path = (cwd / value).absolute()
-            if not path.is_file():
+            path = pathstr.absolute(pathstr.join(cwd, value))
+            if not pathstr.is_file(path):
                 raise SmokeError(
                     f"manifest {value} (from {source}) does not exist",
                     hint="fix the path; an explicit manifest is never treated as 'nothing to gate'",
@@ -210,14 +237,14 @@ def locate(explicit: str | None, cwd: Path | None = None) -> Path:
             return path
     from smoke import git
 
-    top = git.find_toplevel(cwd)
+    top = git.toplevel_str(cwd)
     if top is None:
         raise SmokeError(
             "not inside a git repository and no manifest given",
             hint="pass --manifest PATH or set SMOKE_MANIFEST",
         )
-    path = top / DEFAULT_REL_PATH
-    if not path.is_file():
+    path = pathstr.join(top, DEFAULT_REL_PATH)
+    if not pathstr.is_file(path):
         raise SmokeError(
             f"no manifest at {path}",
             hint="run 'smoke init' to create one, or pass --manifest PATH",
@@ -225,7 +252,7 @@ def locate(explicit: str | None, cwd: Path | None = None) -> Path:
     return path
 
 
-def _from_environment(path: Path, source: str, cwd: Path) -> None:
+def _from_environment(path: str, source: str, cwd: str) -> None:
     """A manifest named by the environment: refused for an agent, announced for a person.
 
     The caller's environment must not quietly decide what the gate checks: an
@@ -233,8 +260,8 @@ def _from_environment(path: Path, source: str, cwd: Path) -> None:
     """
     from smoke import git
 
-    top = git.find_toplevel(cwd)
-    own = top / DEFAULT_REL_PATH if top is not None else None
+    top = git.toplevel_str(cwd)
+    own = pathstr.join(top, DEFAULT_REL_PATH) if top is not None else None
     if own is not None and os.path.normpath(path) == os.path.normpath(own):
         return
     found = agents.caller_agents(_bytes_or_none(own))
@@ -249,43 +276,56 @@ def _from_environment(path: Path, source: str, cwd: Path) -> None:
     err(f"smoke: note: using the manifest {shown(path)} named by {source}, not the repository's own")
 
 
-def own_bytes(cwd: Path | None = None) -> bytes | None:
+def own_bytes(cwd: StrPath | None = None) -> bytes | None:
     """The repository's own manifest (at its default place), or None: who is an agent is read from it."""
     from smoke import git
 
-    top = git.find_toplevel(cwd or Path.cwd())
-    return _bytes_or_none(top / DEFAULT_REL_PATH if top is not None else None)
+    top = git.toplevel_str(cwd or os.getcwd())
+    return _bytes_or_none(pathstr.join(top, DEFAULT_REL_PATH) if top is not None else None)
 
 
-def _bytes_or_none(path: Path | None) -> bytes | None:
+def _bytes_or_none(path: StrPath | None) -> bytes | None:
     try:
-        return path.read_bytes() if path is not None else None
+        return _read(path) if path is not None else None
     except OSError:
         return None
 
 
-def load(explicit: str | None = None, *, cwd: Path | None = None) -> Manifest:
+def _read(path: StrPath) -> bytes:
+    """Path(path).read_bytes()."""
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def load(explicit: str | None = None, *, cwd: StrPath | None = None) -> Manifest:
     """Locate, parse and validate (smoke.cache.load is the same through the cache)."""
-    path = locate(explicit, cwd)
-    return load_path(path, gated_root(path, cwd))
+    path = locate_str(explicit, cwd)
+    return load_path(path, gated_root_str(path, cwd))
 
 
-def gated_root(path: Path, cwd: Path | None = None) -> Path:
+def gated_root(path: StrPath, cwd: StrPath | None = None) -> Path:
     """The repository being gated: the one we are in. A manifest from another
     repository would read that one's changes and HEAD, and gate nothing here."""
+    from pathlib import Path
+
+    return Path(gated_root_str(path, cwd))
+
+
+def gated_root_str(path: StrPath, cwd: StrPath | None = None) -> str:
+    """gated_root, as str(Path) spells it."""
     from smoke import git
 
-    here = git.find_toplevel(cwd or Path.cwd())
-    own = git.find_toplevel(path.parent)
-    if here and own and here.resolve() != own.resolve():
+    here = git.toplevel_str(cwd or os.getcwd())
+    own = git.toplevel_str(pathstr.parent(path))
+    if here and own and os.path.realpath(here) != os.path.realpath(own):
         raise SmokeError(
             f"manifest {shown(path)} belongs to the repository at {own}, not to this one ({here})",
             hint="run smoke from that repository, or keep the manifest inside this one",
         )
-    return here or own or (cwd or Path.cwd())
+    return here or own or (pathstr.norm(cwd) if cwd else os.getcwd())
 
 
-def load_path(path: Path, root: Path, data: bytes | None = None) -> Manifest:
+def load_path(path: StrPath, root: StrPath, data: bytes | None = None) -> Manifest:
     """Parse and validate; raise ManifestError listing every problem. (smoke.cache.load_path: through the cache.)"""
     if data is None:
         data = read_bytes(path)
@@ -294,15 +334,17 @@ def load_path(path: Path, root: Path, data: bytes | None = None) -> Manifest:
     return manifest
 
 
-def read_bytes(path: Path) -> bytes:
+def read_bytes(path: StrPath) -> bytes:
     try:
-        return path.read_bytes()
+        return _read(path)
     except OSError as e:
         raise SmokeError(f"cannot read manifest: {e.strerror}", path=str(path)) from None
 
 
 def parse_toml(data: bytes, display: str) -> tuple[str, dict[str, Any]]:
     """Decode and parse (smoke.tomlread); syntax errors become one line with line and column."""
+    import re
+
     from smoke import tomlread
 
     if data.startswith(b"\xef\xbb\xbf"):
@@ -343,6 +385,8 @@ class LineMap:
     """Where each scenario and key starts, for messages (the parser keeps no positions)."""
 
     def __init__(self, text: str) -> None:
+        import re
+
         self.scenario_lines: list[int] = []
         self.keys: dict[tuple[int, str], int] = {}
         self.settings_keys: dict[str, int] = {}
@@ -429,8 +473,8 @@ class ScriptPlaces:
     # and not the other must answer as the stat does).
     LIST_AFTER = 8
 
-    def __init__(self, folder: Path, root: Path) -> None:
-        self.folder = str(folder)
+    def __init__(self, folder: StrPath, root: StrPath) -> None:
+        self.folder = pathstr.norm(folder)
         self.root = os.path.realpath(root)
         self._inside = self.root.rstrip("/") + "/"
         self._folders: dict[str, _Folder] = {}  # by a script's text up to its last '/', which decides its folder
@@ -484,6 +528,8 @@ class ScriptPlaces:
         return link, exists
 
     def _slow(self, script: str) -> tuple[str, bool, bool]:
+        from pathlib import Path
+
         full = (Path(self.folder) / script).resolve()
         inside = full.is_relative_to(self.root)
         return str(full), inside, inside and full.is_file()
@@ -513,6 +559,8 @@ def did_you_mean(key: str, known: tuple[str, ...]) -> str:
 
 def requirement_port(req: str) -> int | None:
     """The port a URL or host:port requirement names, if any."""
+    import re
+
     if req.startswith("cmd:"):
         return None
     m = re.search(r"^(?:[a-z][a-z0-9+.-]*://)?(?:\[[^\]]*\]|[^/\s:\[\]]+):(\d+)(?:/|$)", req, re.I)
@@ -555,6 +603,8 @@ def _has_datetime(value: Any) -> bool:
 
 
 def valid_requirement(req: str) -> bool:
+    import re
+
     return bool(re.match(REQUIRE_CMD_RE, req) or re.match(REQUIRE_URL_RE, req, re.I) or re.match(REQUIRE_HOSTPORT_RE, req))
 
 
@@ -565,16 +615,16 @@ def valid_name(name: str) -> bool:
 
 
 class _Validator:
-    def __init__(self, path: Path, root: Path, data: bytes) -> None:
-        self.path = path
-        self.root = root
-        self.display = shown(path)
+    def __init__(self, path: StrPath, root: StrPath, data: bytes) -> None:
+        self.path = pathstr.norm(path)
+        self.root = pathstr.norm(root)
+        self.display = shown(self.path)
         self.text, self.doc = parse_toml(data, self.display)
         self.lines = LineMap(self.text)
         self.errors: list[Problem] = []
         self.warnings: list[str] = []
         self.deferred: dict[str, Problem] = {}
-        self.places = ScriptPlaces(path.parent, root)
+        self.places = ScriptPlaces(pathstr.parent(self.path), self.root)
 
     # -- reporting helpers
     def _err(self, line: int, msg: str, *, setting: str | None = None) -> None:
@@ -586,6 +636,8 @@ class _Validator:
 
     def _top_line(self, key: str) -> int:
         """The line of an unknown top-level key: its own [table] header, or an assignment before any table."""
+        import re
+
         name = rf"[\"']?{re.escape(key)}[\"']?"
         header = re.compile(rf"\s*\[\[?\s*{name}\s*[\].]")
         assignment = re.compile(rf"\s*{name}\s*[=.]")
@@ -901,6 +953,8 @@ def _check_setting(key: str, value: Any) -> str | None:
 
 
 def regex_problem(pattern: str) -> str | None:
+    import re
+
     try:
         re.compile(pattern)
     except re.error as e:
@@ -911,6 +965,8 @@ def regex_problem(pattern: str) -> str | None:
 
 
 def glob_problem(pattern: str) -> str | None:
+    import re
+
     body = pattern[1:] if pattern.startswith("!") else pattern
     if not body.strip():
         return "empty pattern"

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import os
 import sys
-from pathlib import Path
+
+from smoke import pathstr
 
 TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing
 if TYPE_CHECKING:
@@ -80,10 +81,9 @@ def printable(text: str) -> str:
 
 def shown(path: str | os.PathLike[str]) -> str:
     """A path as the user should see it: relative to the current folder when under it."""
-    try:
-        return str(Path(path).absolute().relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
+    # str(Path(path).absolute().relative_to(Path.cwd())), else str(path); without pathlib.
+    relative = pathstr.relative_to(pathstr.absolute(path), os.getcwd())
+    return relative if relative is not None else os.fspath(path)
 
 
 def err(message: str) -> None:

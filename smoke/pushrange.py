@@ -15,10 +15,13 @@ from __future__ import annotations
 
 import os
 import sys
-from pathlib import Path
 
 from smoke import git
 from smoke.git import Change
+
+TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing
+if TYPE_CHECKING:
+    from smoke.pathstr import StrPath
 
 RANGE_VARS = ("PRE_COMMIT_FROM_REF", "PRE_COMMIT_TO_REF")
 
@@ -45,7 +48,7 @@ def ignored_note() -> str | None:
     return "PRE_COMMIT_FROM_REF/PRE_COMMIT_TO_REF are ignored: they count only at a push under the pre-commit framework"
 
 
-def pre_commit_push(root: Path) -> Push | None:
+def pre_commit_push(root: StrPath) -> Push | None:
     """The push the framework is running a hook for; None when this is not such a push."""
     if not under_framework():
         return None
@@ -63,7 +66,7 @@ def pre_commit_push(root: Path) -> Push | None:
     return Push(remote, line=f"{local} {tip} {remote_ref} {known}\n")
 
 
-def _names_the_push(root: Path, remote: str, tip: str, src: str, dst: str) -> bool:
+def _names_the_push(root: StrPath, remote: str, tip: str, src: str, dst: str) -> bool:
     """The range ends at the commit being pushed and starts at a commit the remote has (so it hides nothing)."""
     to, base = git.rev_parse(root, dst), git.rev_parse(root, src)
     if to != tip or base is None or base == to:
@@ -96,7 +99,7 @@ class PushedCommit:
         return ", ".join(r.removeprefix("refs/heads/") for r in self.refs)
 
 
-def pushed_commits(root: Path, manifest_rel: str | None = None) -> tuple[list[PushedCommit], str | None]:
+def pushed_commits(root: StrPath, manifest_rel: str | None = None) -> tuple[list[PushedCommit], str | None]:
     """What is being pushed, one PushedCommit per distinct commit: pre-commit's range, or every ref line git gives on stdin.
 
     With `manifest_rel` (the manifest's path from the top level), each holds the manifest at its commit, read
@@ -123,7 +126,7 @@ def pushed_commits(root: Path, manifest_rel: str | None = None) -> tuple[list[Pu
 _Pushed = tuple[str, str, list[Change], bytes | None]  # (ref, commit, files it brings, manifest at the commit)
 
 
-def _ref_lines(root: Path, text: str, manifest_rel: str | None = None) -> list[_Pushed]:
+def _ref_lines(root: StrPath, text: str, manifest_rel: str | None = None) -> list[_Pushed]:
     """git's pre-push lines as (ref, commit, files, manifest) per pushed ref."""
     pushed: list[_Pushed] = []
     for ref in git.pushed_refs(root, text, manifest_rel):
@@ -157,7 +160,7 @@ class Side:
         self.explicit = explicit  # the base was named: a ref that does not exist is an error, not "no commit yet"
 
 
-def pushed_sides(root: Path, text: str, remote: str, manifest_rel: str) -> tuple[list[Side], list[str]]:
+def pushed_sides(root: StrPath, text: str, remote: str, manifest_rel: str) -> tuple[list[Side], list[str]]:
     """One Side per ref in git's pre-push lines, and notes on the refs left out.
 
     Each line is `<local ref> <local sha> <remote ref> <remote sha>`.
@@ -186,7 +189,7 @@ def pushed_sides(root: Path, text: str, remote: str, manifest_rel: str) -> tuple
     return sides, notes
 
 
-def _fork_point(root: Path, remote: str, tip: str, manifest_rel: str) -> str | None:
+def _fork_point(root: StrPath, remote: str, tip: str, manifest_rel: str) -> str | None:
     """Where `tip` left the remote's default branch: its HEAD, else settings.base_ref (default main) there."""
     for ref in (f"refs/remotes/{remote}/HEAD", f"refs/remotes/{remote}/{_base_ref(root, tip, manifest_rel)}"):
         if git.rev_parse(root, ref) is None:
@@ -197,7 +200,7 @@ def _fork_point(root: Path, remote: str, tip: str, manifest_rel: str) -> str | N
     return None
 
 
-def _base_ref(root: Path, tip: str, manifest_rel: str) -> str:
+def _base_ref(root: StrPath, tip: str, manifest_rel: str) -> str:
     from smoke import tomlread
 
     data = git.blob_at(root, tip, manifest_rel)

@@ -1,35 +1,56 @@
 """The small vocabulary every layer shares: how a scenario ended, how a
 command exits, a problem found in a manifest, and how a selection is run (RunOptions).
 
-Loading `enum` costs the no-op gate nothing (the console script imports
-`re`, which imports it); defining the two enums costs a few tenths of a
-millisecond (tests/bench/run.py). Both are str/int subclasses, so JSON,
-history files and the shell see exactly the values they saw before.
+Neither is an enum: importing `enum` (and building an enum class) costs a
+gate with nothing at stake more than the rest of this module. Both are plain
+str/int subclasses with their values as class constants, so JSON, history
+files and the shell see exactly the values they saw before.
 """
 from __future__ import annotations
 
-from enum import IntEnum
-from enum import StrEnum
+TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing
+if TYPE_CHECKING:
+    from typing import ClassVar
 
 
-class Status(StrEnum):
-    """How one scenario ended, as JSON, history and JUnit spell it."""
+class Status(str):
+    """How one scenario ended, as JSON, history and JUnit spell it: a str, as StrEnum's members were."""
 
-    PASS = "pass"
-    FAIL = "fail"
-    SKIP = "skip"
-    TIMEOUT = "timeout"
-    ERROR = "error"
-    FLAKY = "flaky"  # failed, then passed on a retry
+    __slots__ = ()
+
+    PASS: ClassVar[Status]
+    FAIL: ClassVar[Status]
+    SKIP: ClassVar[Status]
+    TIMEOUT: ClassVar[Status]
+    ERROR: ClassVar[Status]
+    FLAKY: ClassVar[Status]  # failed, then passed on a retry
+    ALL: ClassVar[tuple[Status, ...]]  # every status, in the order above
 
 
-class ExitCode(IntEnum):
-    """What `smoke` exits with (README, "Exit codes")."""
+Status.PASS = Status("pass")
+Status.FAIL = Status("fail")
+Status.SKIP = Status("skip")
+Status.TIMEOUT = Status("timeout")
+Status.ERROR = Status("error")
+Status.FLAKY = Status("flaky")
+Status.ALL = (Status.PASS, Status.FAIL, Status.SKIP, Status.TIMEOUT, Status.ERROR, Status.FLAKY)
 
-    OK = 0
-    REFUSED = 1  # the gate (or check) refused: a scenario broke, the manifest shrank, a bypass was refused
-    USAGE = 2  # a usage or configuration error, or an internal error: never a pass
-    INTERRUPTED = 130  # SIGINT or SIGTERM
+
+class ExitCode(int):
+    """What `smoke` exits with (README, "Exit codes"): an int, as IntEnum's members were."""
+
+    __slots__ = ()
+
+    OK: ClassVar[ExitCode]
+    REFUSED: ClassVar[ExitCode]  # the gate (or check) refused: a scenario broke, the manifest shrank, a bypass was refused
+    USAGE: ClassVar[ExitCode]  # a usage or configuration error, or an internal error: never a pass
+    INTERRUPTED: ClassVar[ExitCode]  # SIGINT or SIGTERM
+
+
+ExitCode.OK = ExitCode(0)
+ExitCode.REFUSED = ExitCode(1)
+ExitCode.USAGE = ExitCode(2)
+ExitCode.INTERRUPTED = ExitCode(130)
 
 
 class Problem:

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import bisect
 import collections
-import re
 from collections.abc import Iterable
 from collections.abc import Sequence
 
@@ -15,7 +14,12 @@ TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing
 if TYPE_CHECKING:
     from typing import Any
 
-_GLOB_CHARS = re.compile(r"[*?\[\\]")
+
+
+def _glob_char(text: str) -> int:
+    """Where the first of * ? [ \\ is in `text`, or -1: re.search(r"[*?\\[\\\\]", text) without `re`."""
+    found = [i for i in (text.find("*"), text.find("?"), text.find("["), text.find("\\")) if i >= 0]
+    return min(found) if found else -1
 
 
 # NamedTuples for the type checker, collections.namedtuple at run time: see
@@ -185,7 +189,7 @@ def _plain_rules(patterns: Sequence[str]) -> list[tuple[bool, str]] | None:
         if not body.endswith("/**"):
             return None
         base = body[:-3]
-        plain = base and base == base.strip() and not base.startswith(("#", "/")) and not _GLOB_CHARS.search(base)
+        plain = base and base == base.strip() and not base.startswith(("#", "/")) and _glob_char(base) < 0
         if not plain or "//" in base or any(part in (".", "..") for part in base.split("/")):
             return None
         rules.append((include, base))
@@ -225,15 +229,17 @@ def literal_prefix(pattern: str) -> str:
     anchored = pattern.startswith("/") or "/" in pattern.rstrip("/")
     if not anchored:
         return ""
-    m = _GLOB_CHARS.search(body)
-    head = body[: m.start()] if m else body
-    if m is None:
+    at = _glob_char(body)
+    head = body[:at] if at >= 0 else body
+    if at < 0:
         return head  # a plain path: the file itself or everything under it
     return head[: head.rfind("/") + 1]
 
 
 def shard(selected: list[Selected], spec: str, durations: dict[str, float]) -> list[Selected]:
     """The K-th of N parts: balanced by recorded durations when known, by name otherwise."""
+    import re
+
     m = re.fullmatch(r"(\d+)/(\d+)", spec or "")
     if not m or not 1 <= int(m.group(1)) <= int(m.group(2)):
         raise SmokeError(f"--shard {spec!r} is not K/N with 1 <= K <= N", hint="e.g. --shard 2/4")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import posixpath
 from collections.abc import Iterable
 
+from smoke import pathstr
 from smoke.manifest import Manifest
 from smoke.selection import guarded
 
@@ -29,9 +30,9 @@ def files(manifest: Manifest, paths: Iterable[str], owners: Iterable[str] = ()) 
 
 
 def _suite_paths(manifest: Manifest) -> tuple[set[str], str]:
-    try:
-        rel = manifest.path.absolute().relative_to(manifest.root.absolute()).as_posix()
-    except ValueError:
+    # manifest.path.absolute().relative_to(manifest.root.absolute()).as_posix(), without pathlib.
+    rel = pathstr.relative_to(pathstr.absolute(manifest.path_str), pathstr.absolute(manifest.root_str))
+    if rel is None:  # relative_to's ValueError
         return set(), "\0"
     folder = posixpath.join(posixpath.dirname(rel), "scenarios") + "/"
     return {rel}, folder

@@ -4,8 +4,11 @@ that git still answers through the light spawn, errors included."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+import sysconfig
+from pathlib import Path
 
 import pytest
 from helpers import Repo
@@ -24,23 +27,41 @@ def _imported(stderr: str) -> set[str]:
     return {line.rsplit("|", 1)[-1].strip() for line in stderr.splitlines() if line.startswith("import time:")}
 
 
+# Started with -S: an editable install's finder (its .pth file) imports pathlib, re and enum
+# at every start, which would hide the gate's own imports of them; the package and what
+# it needs from site-packages (tomli) are found through PYTHONPATH instead.
+_PACKAGES = os.pathsep.join(dict.fromkeys([
+    str(Path(__file__).resolve().parent.parent), sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"],
+]))
+
+# What a gate with nothing at stake must not import at any door: pathlib (with fnmatch, urllib.parse and
+# ipaddress), re and enum are most of what it used to cost; an agent's gate parses the manifest with tomli,
+# which needs re (and so enum), and still does without pathlib.
+HEAVY = {"pathlib", "re", "enum", "fnmatch", "urllib.parse", "ipaddress"}
+AGENT_HEAVY = HEAVY - {"re", "enum"}
+
+
 def _imports(repo: Repo, args: list[str], stdin: str = "", env: dict[str, str] | None = None) -> set[str]:
     """What the gate imports beyond what the interpreter's own start imports (under
     coverage in CI that start reads its configuration with tomllib and imports subprocess)."""
+    bare = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", "pass"], cwd=repo.path, env=repo.env, capture_output=True, text=True,
+    )
+    if {"subprocess", "tomllib"} & _imported(bare.stderr):
+        # Nothing left to assert: .ci/run runs this file again without coverage.
+        pytest.skip("the interpreter's start already imports subprocess or tomllib (coverage); run without coverage")
+    full_env = {**repo.env, **(env or {}), "PYTHONPATH": _PACKAGES}
     res = subprocess.run(
-        [sys.executable, "-X", "importtime", "-m", "smoke", *args],
-        cwd=repo.path, env={**repo.env, **(env or {})}, capture_output=True, text=True, input=stdin,
+        [sys.executable, "-S", "-X", "importtime", "-m", "smoke", *args],
+        cwd=repo.path, env=full_env, capture_output=True, text=True, input=stdin,
     )
     said = res.stdout + "".join(line for line in res.stderr.splitlines(True) if not line.startswith("import time:"))
     assert res.returncode == 0 and "nothing to run" in said and "block" not in res.stdout, res.stdout + res.stderr
     bare = subprocess.run(
-        [sys.executable, "-X", "importtime", "-c", "pass"], cwd=repo.path, env=repo.env, capture_output=True, text=True,
+        [sys.executable, "-S", "-X", "importtime", "-c", "pass"], cwd=repo.path, env=full_env, capture_output=True,
+        text=True,
     )
-    started = _imported(bare.stderr)
-    if {"subprocess", "tomllib"} & started:
-        # Nothing left to assert: .ci/run runs this file again without coverage.
-        pytest.skip("the interpreter's start already imports subprocess or tomllib (coverage); run without coverage")
-    return _imported(res.stderr) - started
+    return _imported(res.stderr) - _imported(bare.stderr)
 
 
 @pytest.mark.parametrize("door", ["pre-commit", "pre-push", "done"])
@@ -63,6 +84,18 @@ def test_a_no_op_gate_imports_no_subprocess_module(repo: Repo, door: str) -> Non
     if door != "done":
         # No thread, and nothing a temporary checkout needs (smoke.worktree) until one is.
         assert not {"threading", "tempfile", "shutil", "smoke.worktree"} & modules
+    assert not HEAVY & modules
+
+
+def test_an_agents_no_op_gate_imports_no_pathlib(repo: Repo) -> None:
+    repo.manifest(MANIFEST)
+    repo.write("tests/smoke/scenarios/guarded.sh", "echo ok\n")
+    assert repo.commit("manifest").returncode == 0
+    repo.write("docs/notes.md", "notes\n")
+    assert repo.commit("docs").returncode == 0
+    modules = _imports(repo, ["gate", "--stage", "done", "--task", "my-task"], env={"WG_AGENT_ID": "agent-1"})
+    assert "smoke.tomlread" in modules  # an agent's gate never reads the cache
+    assert not AGENT_HEAVY & modules
 
 
 def test_a_no_op_stop_imports_no_subprocess_hashlib_or_threading_module(repo: Repo) -> None:
@@ -81,6 +114,8 @@ def test_a_no_op_stop_imports_no_subprocess_hashlib_or_threading_module(repo: Re
     modules = _imports(repo, ["agent-hook", "claude", "Stop"], payload, env)
     # git through posix_spawn, its questions at once through one poll loop; hashing only for a refusal.
     assert not {"subprocess", "hashlib", "threading"} & modules
+    # The harness's JSON is read with json, which needs re: pathlib still stays out.
+    assert not AGENT_HEAVY & modules
 
 
 def test_git_errors_still_read_as_one_line(repo: Repo) -> None:

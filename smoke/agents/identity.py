@@ -6,10 +6,12 @@ never gets the manifest cache, nor a manifest named by the environment).
 from __future__ import annotations
 
 import os
-import re
-from collections.abc import Iterable
 
 from smoke.agents.harnesses import AGENT_VARS
+
+TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing
+if TYPE_CHECKING:
+    from collections.abc import Iterable
 
 # The variables that make a caller an agent whatever the manifest says. Each
 # one is set by a coding-agent harness in the environment of the commands it
@@ -36,8 +38,10 @@ HOOK_IDS = ("smoke-gate", "smoke-gate-push", "smoke-check", "smoke-grow-only")
 # no-op gate must not pay for a parser to learn who its caller is. It may
 # find more names than the TOML holds (a commented-out line), never fewer for
 # the usual spellings; more names only ever make more callers agents.
-_AGENT_ENV_RE = re.compile(rb"""agent_env["']?\s*=\s*\[([^\]]*)\]""")
-_NAME_RE = re.compile(rb"""["']([^"'\s]+)["']""")
+# Compiled only for a manifest that holds the word: both need `re`, which a
+# gate with nothing at stake does not import otherwise.
+_AGENT_ENV_RE = rb"""agent_env["']?\s*=\s*\[([^\]]*)\]"""
+_NAME_RE = rb"""["']([^"'\s]+)["']"""
 
 
 def set_among(names: Iterable[str]) -> list[str]:
@@ -48,9 +52,11 @@ def set_among(names: Iterable[str]) -> list[str]:
 def named_in(data: bytes | None) -> list[str]:
     """The agent variables a manifest's bytes name, plus the defaults."""
     names = list(DEFAULT_AGENT_ENV)
-    if data:
-        for listed in _AGENT_ENV_RE.findall(data):
-            names.extend(n.decode("utf-8", "replace") for n in _NAME_RE.findall(listed))
+    if data and b"agent_env" in data:  # _AGENT_ENV_RE matches nothing without it
+        import re
+
+        for listed in re.findall(_AGENT_ENV_RE, data):
+            names.extend(n.decode("utf-8", "replace") for n in re.findall(_NAME_RE, listed))
     return list(dict.fromkeys(names))
 
 

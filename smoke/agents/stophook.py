@@ -20,9 +20,9 @@ import posixpath
 import signal
 import sys
 import time
-from pathlib import Path
 
 from smoke import git
+from smoke import pathstr
 from smoke.errors import SmokeError
 
 TYPE_CHECKING = False
@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from typing import Any
 
     from smoke.git import Steps
+    from smoke.pathstr import StrPath
 
 STATE_FILE = "agent-stops.json"
 REASON_MAX_CHARS = 8000
@@ -46,7 +47,7 @@ class Verdict:
         self.note = note
 
 
-def gate(root: Path, deadline: float, limit: float) -> Verdict:
+def gate(root: StrPath, deadline: float, limit: float) -> Verdict:
     """Select and run the scenarios guarding the agent's work, answering before `deadline` (time.monotonic()).
 
     `limit` is the hook's whole time in seconds, for the message.
@@ -67,14 +68,14 @@ def gate(root: Path, deadline: float, limit: float) -> Verdict:
             batch.add(git.task_commit_files_steps(root, named))
         # An agent's gate reads the repository's own manifest (SPEC, "What the gate trusts"):
         # not one a variable points at, here or in the children below. Its root is `root`.
-        manifest = manifest_mod.load(str(root / manifest_mod.DEFAULT_REL_PATH), cwd=root)
+        manifest = manifest_mod.load(pathstr.join(root, manifest_mod.DEFAULT_REL_PATH), cwd=root)
         task = tasks.current_task(manifest)
         scripts = [sc.script for sc in manifest.scenarios if sc.script is not None]
-        began = batch.add(_suite_changed_steps(manifest.root, manifest.settings.base_ref, scripts))
+        began = batch.add(_suite_changed_steps(manifest.root_str, manifest.settings.base_ref, scripts))
         parts = [batch.add(steps) for steps in tasks.change_steps(manifest, task)]
         batch.run()
     scope = f"task '{task}'" if task else "your change"
-    weakened = _grow_only(manifest.root, began(), deadline)
+    weakened = _grow_only(manifest.root_str, began(), deadline)
     if weakened is not None:
         reason = (
             f"smoke-gate: you are not done. The smoke gate refuses {scope}: the smoke suite was weakened since "
@@ -87,7 +88,7 @@ def gate(root: Path, deadline: float, limit: float) -> Verdict:
     if not selected:
         return Verdict([], "", "", f"smoke-gate: no scenario guards {scope}; nothing to run")
     names = [s.scenario.name for s in selected]
-    results, finished, stderr, code = _run(manifest.root, names, deadline)
+    results, finished, stderr, code = _run(manifest.root_str, names, deadline)
     fail_on_skip = manifest.settings.fail_on_skip
     broken = [r["name"] for r in results if r.get("status") in BLOCKING or (fail_on_skip and r.get("status") == "skip")]
     unfinished = [n for n in names if n not in {r.get("name") for r in results}]
@@ -122,7 +123,7 @@ def gate(root: Path, deadline: float, limit: float) -> Verdict:
     return Verdict(sorted(broken) + sorted(unfinished), reason, fp)
 
 
-def _suite_changed_steps(root: Path, base_ref: str, scripts: list[str]) -> Steps[str | None]:
+def _suite_changed_steps(root: StrPath, base_ref: str, scripts: list[str]) -> Steps[str | None]:
     """Where the work began (the merge-base, else HEAD) when the suite may have changed since; None when there is nothing to compare."""
     found = yield from git.merge_base_steps(root, base_ref)
     base = found[1] if found else ("HEAD" if (yield from git.rev_parse_steps("HEAD")) is not None else None)
@@ -133,7 +134,7 @@ def _suite_changed_steps(root: Path, base_ref: str, scripts: list[str]) -> Steps
     return base
 
 
-def _grow_only(root: Path, base: str | None, deadline: float) -> str | None:
+def _grow_only(root: StrPath, base: str | None, deadline: float) -> str | None:
     """What `smoke check --grow-only` refuses against `base`, where the work began; None when nothing (or no base)."""
     if base is None:
         return None
@@ -152,7 +153,7 @@ def _grow_only(root: Path, base: str | None, deadline: float) -> str | None:
     return (res.stdout + res.stderr).strip() or f"smoke check --grow-only exited {res.returncode}"
 
 
-def _suite_untouched_steps(root: Path, base: str, scripts: list[str]) -> Steps[bool]:
+def _suite_untouched_steps(root: StrPath, base: str, scripts: list[str]) -> Steps[bool]:
     """Whether nothing grow-only protects differs from `base`: then there is nothing to compare.
 
     A weakening needs a change to the manifest, to a file in its folder (the
@@ -194,7 +195,7 @@ def _child_env() -> dict[str, str]:
     return env
 
 
-def _run(root: Path, names: list[str], deadline: float) -> tuple[list[dict[str, Any]], bool, str, int]:
+def _run(root: StrPath, names: list[str], deadline: float) -> tuple[list[dict[str, Any]], bool, str, int]:
     """`smoke run --json NAMES` in a child: (results, whether it finished, its report, its exit code)."""
     import json
     import subprocess
@@ -269,7 +270,7 @@ def _cap(text: str) -> str:
     return text[: REASON_MAX_CHARS - 80] + "\n[... cut; the full report is in the saved output named above]"
 
 
-def _fingerprint(root: Path, what: list[str]) -> str:
+def _fingerprint(root: StrPath, what: list[str]) -> str:
     """What is failing and the whole work tree's state: unchanged means the agent changed nothing since."""
     import hashlib
     import subprocess
@@ -284,7 +285,8 @@ def _fingerprint(root: Path, what: list[str]) -> str:
         for rel in sorted(p for p in untracked.split(b"\0") if p):
             h.update(rel)
             try:
-                h.update(hashlib.sha256((root / rel.decode(errors="replace")).read_bytes()).digest())
+                with open(pathstr.join(root, rel.decode(errors="replace")), "rb") as f:
+                    h.update(hashlib.sha256(f.read()).digest())
             except OSError:
                 pass
     except OSError:
@@ -295,7 +297,7 @@ def _fingerprint(root: Path, what: list[str]) -> str:
 # ---------------------------------------------------------------- the loop rule
 
 
-def refusals(root: Path | None, key: str, fingerprint: str) -> int:
+def refusals(root: StrPath | None, key: str, fingerprint: str) -> int:
     """Count this refusal: how many refusals in a row (this one included) had the same failure and work tree."""
     state, path = _state(root)
     entry = state.get(key) if isinstance(state.get(key), dict) else None
@@ -305,22 +307,23 @@ def refusals(root: Path | None, key: str, fingerprint: str) -> int:
     return count
 
 
-def forget(root: Path | None, key: str) -> None:
+def forget(root: StrPath | None, key: str) -> None:
     state, path = _state(root)
     if key in state:
         del state[key]
         _save(path, state)
 
 
-def _state(root: Path | None) -> tuple[dict[str, Any], Path | None]:
-    base = git.private_dir(root) if root is not None else None
+def _state(root: StrPath | None) -> tuple[dict[str, Any], str | None]:
+    base = git.private_dir_str(root) if root is not None else None
     if base is None:
         return {}, None
     import json
 
-    path = base / "smoke" / STATE_FILE
+    path = pathstr.join(base, "smoke", STATE_FILE)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        with open(path, encoding="utf-8") as f:
+            data = json.loads(f.read())
     except (OSError, ValueError):
         data = {}
     if not isinstance(data, dict):
@@ -330,15 +333,16 @@ def _state(root: Path | None) -> tuple[dict[str, Any], Path | None]:
     return {k: v for k, v in data.items() if isinstance(v, dict) and now - float(v.get("time", 0)) < 86400}, path
 
 
-def _save(path: Path | None, state: dict[str, Any]) -> None:
+def _save(path: str | None, state: dict[str, Any]) -> None:
     if path is None:
         return
     try:
         import json
+        from pathlib import Path
 
         from smoke import files
 
-        path.parent.mkdir(parents=True, exist_ok=True)
-        files.atomic_write(path, json.dumps(state), durable=False)
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        files.atomic_write(Path(path), json.dumps(state), durable=False)
     except OSError:
         pass  # without a record the stop is refused every time: the harness's own cap still ends the turn

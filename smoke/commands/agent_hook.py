@@ -11,7 +11,6 @@ import json
 import os
 import sys
 import time
-from pathlib import Path
 
 from smoke.agents import protocol
 from smoke.agents.harnesses import HARNESSES
@@ -102,12 +101,13 @@ def _pretool(h: Harness, data: dict[str, Any]) -> Answer:
     return protocol.deny(h, denial.message())
 
 
-def _root(h: Harness, data: dict[str, Any]) -> Path | None:
+def _root(h: Harness, data: dict[str, Any]) -> str | None:
+    """The work tree the hook gates, as str(Path) spells it (no pathlib on a stop with nothing at stake)."""
     from smoke import git
 
     for start in (protocol.workdir(h, data), *(os.environ.get(v) for v in PROJECT_VARS), os.getcwd()):
         if start:
-            top = git.find_toplevel(Path(start))
+            top = git.toplevel_str(start)
             if top is not None:
                 return top
     return None
@@ -149,7 +149,7 @@ def _audit(cwd: str, h: Harness, command: str) -> None:
     from smoke import policy
     from smoke.errors import SmokeError
 
-    root = git.find_toplevel(Path(cwd))
+    root = git.find_toplevel(cwd)
     if root is None:
         return
     try:

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import os
 import sys
-from pathlib import Path
 
 from smoke import cache
 from smoke import doors
@@ -18,6 +17,7 @@ from smoke.records import ExitCode
 TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing
 if TYPE_CHECKING:
     import argparse
+    from pathlib import Path
 
 # A hook cannot be given --skip-smoke; these let a human bypass `git commit`
 # and `git push` the same audited way: SMOKE_SKIP_SMOKE=1 git commit ...
@@ -55,7 +55,7 @@ def _agent_granted(manifest: Manifest, task: str | None) -> bool:
         sys.stderr.write(f"{'!' * 79}\n!!! {ignored}\n{'!' * 79}\n")
     from smoke import grants
 
-    if not task or not grants.present(manifest.root):
+    if not task or not grants.present(manifest.root_str):
         return False
     grant, why_not = grants.take(manifest.root, task)
     if grant is None:
@@ -111,6 +111,8 @@ def _bypass(args: argparse.Namespace) -> ExitCode:
 
 def _manifest_place(args: argparse.Namespace) -> tuple[Path | None, Path | None]:
     """The manifest's path (None when it cannot be found) and the repository's top level, without loading it."""
+    from pathlib import Path
+
     try:
         path: Path | None = manifest_mod.locate(args.manifest)
     except SmokeError:
