@@ -330,7 +330,12 @@ def _grow_only(opts: GateOptions, manifest: Manifest, task: str, status: list[tu
         if committed is None:
             continue  # a manifest new since then: nothing to shrink
         current = current if current is not None else _bytes(manifest.path_str)
-        if committed != current or _suite_deleted(manifest, rel, git.deleted_since(root, base)):
+        if committed != current:
+            changed.append(base)
+            continue
+        # What the work tree deleted since HEAD is what `git status` (asked once, above) lists as deleted.
+        deleted = deleted_here if base == "HEAD" else git.deleted_since(root, base)
+        if _suite_deleted(manifest, rel, deleted):
             changed.append(base)
     if not changed:
         return ExitCode.OK
