@@ -123,8 +123,17 @@ def _ask_git_ahead(args: Any) -> None:
     from smoke import gitproc
 
     top = gitproc.toplevel(os.getcwd())
-    if top is not None:
-        gitproc.ahead(top, gitproc.FULL_STATUS if args.stage == "done" else gitproc.STATUS)
+    if top is None:
+        return
+    gitproc.ahead(top, gitproc.FULL_STATUS if args.stage == "done" else gitproc.STATUS)
+    if args.stage == "done":
+        from smoke.agents.identity import DEFAULT_AGENT_ENV
+
+        if any(os.environ.get(name, "").strip() for name in DEFAULT_AGENT_ENV):
+            from smoke.manifest import DEFAULT_REL_PATH
+
+            # An agent's `wg done` compares its manifest (always the repository's own) with HEAD's bytes.
+            gitproc.ahead(top, ("cat-file", "blob", f"HEAD:{DEFAULT_REL_PATH}"))
 
 
 def _internal_error(command: str) -> int:

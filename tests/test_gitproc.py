@@ -115,3 +115,15 @@ def test_toplevel_is_find_toplevel(tmp_path: Path) -> None:
     assert gitproc.toplevel(str(deep)) == str(tmp_path / "r")
     assert git.find_toplevel(deep) == tmp_path / "r"
     assert gitproc.toplevel("/") is None or Path("/.git").exists()
+
+
+def test_an_agents_done_reads_heads_manifest_started_ahead_once(repo: Repo, tmp_path: Path) -> None:
+    repo.manifest(MANIFEST)
+    assert repo.commit("manifest").returncode == 0
+    env, log = _logging_git(tmp_path)
+    res = repo.smoke("gate", "--stage", "done", "--task", "my-task", env={**env, "WG_AGENT_ID": "a1"})
+    assert res.returncode == 0 and "nothing to run" in res.stdout, res.stdout + res.stderr
+    calls = log.read_text().splitlines()
+    blob = f"-C {repo.path} cat-file blob HEAD:tests/smoke/manifest.toml"
+    assert calls.count(blob) == 1, calls
+    assert calls.index(blob) < min(i for i, c in enumerate(calls) if "merge-base" in c), calls  # started before the gate asked
