@@ -48,7 +48,7 @@ if TYPE_CHECKING:
     _Answer = list[tuple[object, Exception | None]]  # the steps' result or what they raised, once answered
 
 # Commits searched for a task id in their message: bounded so a long history stays fast.
-TASK_LOG_LIMIT = 2000
+TASK_LOG_LIMIT = gitproc.TASK_LOG_LIMIT
 NULL_SHA = "0" * 40
 DEFAULT_BASE_REF = "main"  # settings.base_ref when the manifest says nothing
 TRUNK_NAMES = ("main", "master", "trunk")  # what the default base may be called
@@ -362,7 +362,11 @@ class Batch:
             return
 
     def _start(self, args: tuple[str, ...]) -> _Process:
-        pid, out_r, err_r, _ = _start(self.root, args, None, False)
+        ahead = gitproc.take(str(self.root), args)  # started before smoke was imported (smoke.main)
+        if ahead is not None:
+            pid, out_r, err_r = ahead.pid, ahead.out_r, ahead.err_r
+        else:
+            pid, out_r, err_r, _ = _start(self.root, args, None, False)
         proc = _Process(args, pid, (out_r, err_r))
         self._running[args] = proc
         for fd in (out_r, err_r):

@@ -16,6 +16,15 @@ import os
 # The two `git status` forms the doors ask (smoke.git.work_tree_status and full_status).
 STATUS = ("status", "--porcelain=v1", "-z", "--untracked-files=normal", "--no-renames")
 FULL_STATUS = ("status", "--porcelain=v1", "-z", "--untracked-files=all", "--no-renames")
+# Commits searched for a task id in their message: bounded so a long history stays fast (smoke.git).
+TASK_LOG_LIMIT = 2000
+# What `wg done` asks whatever the manifest says, when settings.base_ref is the default: where the
+# task's branch left it (smoke.git.merge_base_steps), and the bound of the task's commits (task_commit_files_steps).
+DONE = (
+    FULL_STATUS,
+    ("merge-base", "HEAD", "main^{commit}"),
+    ("rev-list", f"--skip={TASK_LOG_LIMIT}", "-n1", "HEAD"),
+)
 
 
 class GitMissing(Exception):

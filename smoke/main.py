@@ -111,8 +111,9 @@ def _command(args: Any) -> int:
 
 
 def _ask_git_ahead(args: Any) -> None:
-    """A door with its repository's own manifest starts the `git status` it is sure to ask for now: git
-    answers on the other core while the rest of smoke is imported (smoke/gitproc.py)."""
+    """A door with its repository's own manifest starts now the git questions it is sure (or, for `wg done`
+    with the default base_ref, all but sure) to ask: git answers on the other core while the rest of smoke
+    is imported and the manifest read (smoke/gitproc.py). One never asked is ended at exit."""
     # pre-push asks `git status` only once something is selected: nothing to start ahead there.
     if args.command != "gate" or args.stage not in ("pre-commit", "done") or args.manifest or args.skip_smoke:
         return
@@ -125,15 +126,18 @@ def _ask_git_ahead(args: Any) -> None:
     top = gitproc.toplevel(os.getcwd())
     if top is None:
         return
-    gitproc.ahead(top, gitproc.FULL_STATUS if args.stage == "done" else gitproc.STATUS)
-    if args.stage == "done":
-        from smoke.agents.identity import DEFAULT_AGENT_ENV
+    if args.stage == "pre-commit":
+        gitproc.ahead(top, gitproc.STATUS)
+        return
+    for asked in gitproc.DONE:
+        gitproc.ahead(top, asked)
+    from smoke.agents.identity import DEFAULT_AGENT_ENV
 
-        if any(os.environ.get(name, "").strip() for name in DEFAULT_AGENT_ENV):
-            from smoke.manifest import DEFAULT_REL_PATH
+    if any(os.environ.get(name, "").strip() for name in DEFAULT_AGENT_ENV):
+        from smoke.manifest import DEFAULT_REL_PATH
 
-            # An agent's `wg done` compares its manifest (always the repository's own) with HEAD's bytes.
-            gitproc.ahead(top, ("cat-file", "blob", f"HEAD:{DEFAULT_REL_PATH}"))
+        # An agent's `wg done` compares its manifest (always the repository's own) with HEAD's bytes.
+        gitproc.ahead(top, ("cat-file", "blob", f"HEAD:{DEFAULT_REL_PATH}"))
 
 
 def _internal_error(command: str) -> int:

@@ -64,7 +64,9 @@ def test_a_door_asks_git_status_once_started_ahead(repo: Repo, tmp_path: Path, s
     )
     res = subprocess.run([sys.executable, "-c", probe], cwd=repo.path / "docs", env={**repo.env, **env},
                          capture_output=True, text=True)
-    assert res.stdout.strip().splitlines()[-1] == repr((0, [(str(repo.path), form, False)], 0)), res.stdout + res.stderr
+    asked = [form] if stage == "pre-commit" else list(gitproc.DONE)
+    expected = (0, [(str(repo.path), args, False) for args in asked], 0)  # every one taken by the gate
+    assert res.stdout.strip().splitlines()[-1] == repr(expected), res.stdout + res.stderr
 
 
 def test_a_status_started_ahead_answers_what_a_fresh_one_does(repo: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -121,9 +123,19 @@ def test_an_agents_done_reads_heads_manifest_started_ahead_once(repo: Repo, tmp_
     repo.manifest(MANIFEST)
     assert repo.commit("manifest").returncode == 0
     env, log = _logging_git(tmp_path)
-    res = repo.smoke("gate", "--stage", "done", "--task", "my-task", env={**env, "WG_AGENT_ID": "a1"})
+    env = {**env, "WG_AGENT_ID": "a1"}
+    res = repo.smoke("gate", "--stage", "done", "--task", "my-task", env=env)
     assert res.returncode == 0 and "nothing to run" in res.stdout, res.stdout + res.stderr
+    blob = ("cat-file", "blob", "HEAD:tests/smoke/manifest.toml")
     calls = log.read_text().splitlines()
-    blob = f"-C {repo.path} cat-file blob HEAD:tests/smoke/manifest.toml"
-    assert calls.count(blob) == 1, calls
-    assert calls.index(blob) < min(i for i, c in enumerate(calls) if "merge-base" in c), calls  # started before the gate asked
+    assert calls.count(f"-C {repo.path} {' '.join(blob)}") == 1, calls
+    probe = (
+        "from smoke import gitproc, main\n"
+        "calls = []\n"
+        "first = gitproc.ahead\n"
+        "gitproc.ahead = lambda root, args: (calls.append(args), first(root, args))\n"
+        "code = main.main(['gate', '--stage', 'done', '--task', 'my-task'])\n"
+        "print(repr((code, calls, len(gitproc._AHEAD))))\n"
+    )
+    res = subprocess.run([sys.executable, "-c", probe], cwd=repo.path, env={**repo.env, **env}, capture_output=True, text=True)
+    assert res.stdout.strip().splitlines()[-1] == repr((0, [*gitproc.DONE, blob], 0)), res.stdout + res.stderr
