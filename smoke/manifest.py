@@ -422,9 +422,14 @@ class LineMap:
                     continue
             if "=" not in raw:
                 continue
-            k = key_line(raw)
-            if k:
-                key = k.group(1).strip("\"'")
+            # Most key lines are a bare key (`name = ...`): what the regex's group would be, without it.
+            bare = raw.partition("=")[0].strip()
+            if bare.isascii() and bare.replace("-", "").replace("_", "").isalnum():
+                key: str | None = bare
+            else:
+                k = key_line(raw)
+                key = k.group(1).strip("\"'") if k else None
+            if key is not None:
                 if in_settings:
                     settings_keys.setdefault(key, n)
                 elif in_scenario and index >= 0:

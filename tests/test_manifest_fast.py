@@ -157,6 +157,7 @@ LINES = [
     'stdout_equals = """', "a.b = 1", '"quoted key" = 1', "'lit' = 2", " indented = 1", "k = [", '  "item",', "]",
     "owners = [\"t\"]", "# comment", "", "   ", "= 1", "x=1", "\tjobs=2", "exit_code = 0", "bad line",
     "a = { b = 1 }", "[x]]", "[[y]", "key = \"[not a header]\"",
+    '"" = 1', "- = 1", "_ = 2", "K-1_b = 3", "\u00e9 = 1", "k = '''", "2024 = 1", " \t name\t= x",
 ]
 SEPARATORS = ["\n", "\r\n", "\r", "\x0b", "\x1c", "\u2028", "\x85"]
 
