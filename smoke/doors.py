@@ -355,6 +355,8 @@ def _bytes(path: StrPath) -> bytes | None:
 
 def _suite_deleted(manifest: Manifest, rel: str, deleted: list[str]) -> bool:
     """Whether the work tree lost a file grow-only protects: one in the scenarios folder, or a scenario's script."""
+    if not deleted:
+        return False
     mdir = posixpath.dirname(rel)
     # growonly.scenarios_folder, spelled out: this runs on every `wg done`, which must not load the comparison.
     folder = posixpath.join(mdir, "scenarios/") if mdir else "scenarios/"
