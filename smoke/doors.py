@@ -311,12 +311,16 @@ def _grow_only(opts: GateOptions, manifest: Manifest, task: str, status: list[tu
     head = git.head_sha(root)
     if rel is None or head is None:
         return ExitCode.OK  # no commit yet: nothing to shrink
+    agent = bool(manifest.agents())
     # An agent's manifest is compared with HEAD's bytes even when git status does not list it: status
     # trusts the index's skip-worktree and assume-unchanged flags, which an agent can set.
-    as_head = (
-        not pathstr.is_symlink(manifest.path_str) and rel not in {path for _, path in status} and not manifest.agents()
-    )
-    deleted_here = [path for code, path in status if "D" in code]
+    as_head = not pathstr.is_symlink(manifest.path_str) and rel not in {path for _, path in status} and not agent
+    # What grow-only protects that the work tree lost, or (an agent's edit of a kept scenario's script,
+    # which grow-only refuses) changed. A file new in the index ("A") was never HEAD's.
+    touched_here = [
+        path for code, path in status
+        if code != "??" and code[0] != "A" and ("D" in code or (agent and ("M" in code or "T" in code)))
+    ]
     bases = ["HEAD"]
     found = git.merge_base(root, manifest.settings.base_ref)
     if found is not None and found[1] != head:
@@ -324,7 +328,7 @@ def _grow_only(opts: GateOptions, manifest: Manifest, task: str, status: list[tu
     current: bytes | None = None
     changed = []
     for base in bases:
-        if base == "HEAD" and as_head and not _suite_deleted(manifest, rel, deleted_here):
+        if base == "HEAD" and as_head and not _suite_touched(manifest, rel, touched_here):
             continue
         committed = git.blob_at(root, base, rel)
         if committed is None:
@@ -333,9 +337,9 @@ def _grow_only(opts: GateOptions, manifest: Manifest, task: str, status: list[tu
         if committed != current:
             changed.append(base)
             continue
-        # What the work tree deleted since HEAD is what `git status` (asked once, above) lists as deleted.
-        deleted = deleted_here if base == "HEAD" else git.deleted_since(root, base)
-        if _suite_deleted(manifest, rel, deleted):
+        # Since HEAD, what `git status` (asked once, above) lists; since the fork, what git diff does.
+        touched = touched_here if base == "HEAD" else git.deleted_since(root, base, modified=agent)
+        if _suite_touched(manifest, rel, touched):
             changed.append(base)
     if not changed:
         return ExitCode.OK
@@ -353,15 +357,15 @@ def _bytes(path: StrPath) -> bytes | None:
         return None
 
 
-def _suite_deleted(manifest: Manifest, rel: str, deleted: list[str]) -> bool:
-    """Whether the work tree lost a file grow-only protects: one in the scenarios folder, or a scenario's script."""
-    if not deleted:
+def _suite_touched(manifest: Manifest, rel: str, touched: list[str]) -> bool:
+    """Whether `touched` (files lost, or changed) holds one grow-only protects: in the scenarios folder, or a scenario's script."""
+    if not touched:
         return False
     mdir = posixpath.dirname(rel)
     # growonly.scenarios_folder, spelled out: this runs on every `wg done`, which must not load the comparison.
     folder = posixpath.join(mdir, "scenarios/") if mdir else "scenarios/"
     scripts = {posixpath.normpath(posixpath.join(mdir, sc.script)) for sc in manifest.scenarios if sc.script}
-    return any(p.startswith(folder) or p in scripts for p in deleted)
+    return any(p.startswith(folder) or p in scripts for p in touched)
 
 
 # ---------------------------------------------------------------- pre-push

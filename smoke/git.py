@@ -499,9 +499,10 @@ def changed_since_steps(ref: str) -> Steps[list[str]]:
     return _nul_list((yield ask("diff", "--name-only", "-z", "--no-renames", ref, "--")))
 
 
-def deleted_since(root: StrPath, ref: str) -> list[str]:
-    """Files at `ref` that the work tree no longer has (deleted, staged or not)."""
-    return _nul_list(_run(root, "diff", "--name-only", "-z", "--no-renames", "--diff-filter=D", ref, "--"))
+def deleted_since(root: StrPath, ref: str, *, modified: bool = False) -> list[str]:
+    """Files at `ref` that the work tree no longer has (deleted, staged or not); with `modified`, also those it changed."""
+    kinds = "DMT" if modified else "D"
+    return _nul_list(_run(root, "diff", "--name-only", "-z", "--no-renames", f"--diff-filter={kinds}", ref, "--"))
 
 
 def snapshot_index(root: StrPath) -> str:

@@ -58,6 +58,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="backslashreplace")
     argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        os.getcwd()
+    except OSError:
+        sys.stderr.write("smoke: error: the current folder no longer exists (cd to one that does)\n")
+        return ExitCode.USAGE
     args: Any = light.read(argv)
     door = args is not None
     if door:
@@ -66,7 +71,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         # no-op gate's work; memory goes back when it ends). smoke.session turns collection back
         # on once scenarios run; at exit, gc.freeze below spares the interpreter's last walk.
         gc.disable()
-        _ask_git_ahead(args)
+        try:
+            _ask_git_ahead(args)
+        except OSError:
+            pass  # best effort: the gate asks again, and says what is wrong (a folder gone, say)
     if args is None:
         from smoke import cli
 

@@ -8,6 +8,7 @@ import json
 import os
 import pty
 import select
+import subprocess
 import time
 from pathlib import Path
 
@@ -737,3 +738,65 @@ def test_a_manifest_edit_hidden_from_git_status_does_not_pass_an_agents_commit(b
     assert res.returncode == 1, res.stdout + res.stderr
     assert "login_works" in res.stdout + res.stderr
     assert "temporary checkout" in res.stdout + res.stderr
+
+
+# ---------------------------------------------------------------- a kept scenario's script, at `wg done` (red team)
+
+SCRIPTED = """
+[[scenario]]
+name = "s1"
+script = "scenarios/s1.sh"
+owners = ["t1"]
+[scenario.expect]
+stdout_contains = ["login ok"]
+"""
+
+
+@pytest.fixture
+def scripted(repo: Repo) -> Repo:
+    repo.manifest(SCRIPTED)
+    repo.write("tests/smoke/scenarios/s1.sh", "grep -q accept src/a.txt && echo login ok\n")
+    repo.write("src/a.txt", "accept\n")
+    assert repo.commit("guarded").returncode == 0
+    return repo
+
+
+def test_an_agents_done_refuses_a_gutted_script(scripted: Repo) -> None:
+    scripted.write("tests/smoke/scenarios/s1.sh", "echo login ok\n")  # the agent's edit: the check is gone
+    scripted.write("src/a.txt", "broken\n")
+    res = _done(scripted, {"WG_AGENT_ID": "a1"})
+    assert res.returncode == 1, res.stdout + res.stderr
+    assert "scenarios/s1.sh" in res.stdout + res.stderr
+    # A person may fix a script: the same edit passes their gate (and runs the edited script).
+    assert _done(scripted).returncode == 0
+
+
+def test_an_agents_done_refuses_a_gutted_script_committed_on_its_branch(scripted: Repo) -> None:
+    scripted.git("checkout", "-q", "-b", "wg/t1")
+    scripted.write("tests/smoke/scenarios/s1.sh", "echo login ok\n")
+    scripted.write("src/a.txt", "broken\n")
+    assert scripted.commit("gut the check").returncode == 0  # --no-verify
+    res = _done(scripted, {"WG_AGENT_ID": "a1"})
+    assert res.returncode == 1, res.stdout + res.stderr
+    assert "scenarios/s1.sh" in res.stdout + res.stderr
+
+
+def test_a_file_added_then_deleted_is_nothing_grow_only_lost(scripted: Repo) -> None:
+    scripted.write("tests/smoke/scenarios/new.sh", "echo new\n")
+    scripted.git("add", "tests/smoke/scenarios/new.sh")
+    (scripted.path / "tests/smoke/scenarios/new.sh").unlink()
+    assert "AD tests/smoke/scenarios/new.sh" in scripted.git("status", "--porcelain").stdout
+    res = _done(scripted, {"WG_AGENT_ID": "a1"})
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert "grow-only" not in res.stdout + res.stderr
+
+
+def test_a_gate_started_in_a_folder_that_is_gone_fails_in_one_line(scripted: Repo) -> None:
+    gone = scripted.path / "gone"
+    gone.mkdir()
+    res = subprocess.run(
+        ["sh", "-c", f'cd "{gone}" && rmdir "{gone}" && exec "{SMOKE}" gate --stage done --task t1'],
+        env=scripted.env, capture_output=True, text=True,
+    )
+    assert res.returncode == 2, res.stdout + res.stderr
+    assert res.stderr == "smoke: error: the current folder no longer exists (cd to one that does)\n"
