@@ -321,6 +321,9 @@ def _grow_only(opts: GateOptions, manifest: Manifest, task: str, status: list[tu
         path for code, path in status
         if code != "??" and code[0] != "A" and ("D" in code or (agent and ("M" in code or "T" in code)))
     ]
+    if agent:
+        # ...and, for an agent, what the index tells git status not to look at (skip-worktree, assume-unchanged).
+        touched_here += git.hidden_from_status(root, posixpath.dirname(rel) or ".")
     bases = ["HEAD"]
     found = git.merge_base(root, manifest.settings.base_ref)
     if found is not None and found[1] != head:

@@ -644,7 +644,25 @@ def changed_paths(root: StrPath, base: str, tip: str | None, staged: bool, paths
         args = ["diff", "--name-only", "-z", "--no-renames", base, tip]
     else:
         args = ["diff", "--name-only", "-z", "--no-renames", *(["--cached"] if staged else []), base]
-    return set(_nul_list(_run(root, *args, "--", *[f":(literal){p}" for p in paths], check=False)))
+    found = set(_nul_list(_run(root, *args, "--", *[f":(literal){p}" for p in paths], check=False)))
+    if tip is None and not staged:
+        # git diff trusts the index's skip-worktree and assume-unchanged flags: those files' bytes are read.
+        for path in hidden_from_status(root, *paths):
+            try:
+                with open(pathstr.join(root, path), "rb") as f:
+                    now: bytes | None = f.read()
+            except OSError:
+                now = None
+            if now != _cat_blob(root, f"{base}:{path}"):
+                found.add(path)
+    return found
+
+
+def hidden_from_status(root: StrPath, *paths: str) -> list[str]:
+    """Those tracked files among `paths` (or under them) that git status and git diff do not look at: marked
+    skip-worktree (S) or assume-unchanged (a lowercase tag) in the index, so an edit to them is invisible there."""
+    entries = _nul_list(_run(root, "ls-files", "-v", "-z", "--", *[f":(literal){p}" for p in paths or (".",)]))
+    return [entry[2:] for entry in entries if entry[:1] == "S" or entry[:1].islower()]
 
 
 def on_remote(root: StrPath, sha: str, remote: str) -> bool:

@@ -144,8 +144,10 @@ def _ask_git_ahead(args: Any) -> None:
     if any(os.environ.get(name, "").strip() for name in DEFAULT_AGENT_ENV):
         from smoke.manifest import DEFAULT_REL_PATH
 
-        # An agent's `wg done` compares its manifest (always the repository's own) with HEAD's bytes.
+        # An agent's `wg done` compares its manifest (always the repository's own) with HEAD's bytes,
+        # and asks which of the suite's files the index hides from git status.
         gitproc.ahead(top, ("cat-file", "blob", f"HEAD:{DEFAULT_REL_PATH}"))
+        gitproc.ahead(top, ("ls-files", "-v", "-z", "--", f":(literal){DEFAULT_REL_PATH.rpartition('/')[0]}"))
 
 
 def _internal_error(command: str) -> int:

@@ -138,4 +138,5 @@ def test_an_agents_done_reads_heads_manifest_started_ahead_once(repo: Repo, tmp_
         "print(repr((code, calls, len(gitproc._AHEAD))))\n"
     )
     res = subprocess.run([sys.executable, "-c", probe], cwd=repo.path, env={**repo.env, **env}, capture_output=True, text=True)
-    assert res.stdout.strip().splitlines()[-1] == repr((0, [*gitproc.DONE, blob], 0)), res.stdout + res.stderr
+    hidden = ("ls-files", "-v", "-z", "--", ":(literal)tests/smoke")
+    assert res.stdout.strip().splitlines()[-1] == repr((0, [*gitproc.DONE, blob, hidden], 0)), res.stdout + res.stderr

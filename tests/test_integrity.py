@@ -800,3 +800,16 @@ def test_a_gate_started_in_a_folder_that_is_gone_fails_in_one_line(scripted: Rep
     )
     assert res.returncode == 2, res.stdout + res.stderr
     assert res.stderr == "smoke: error: the current folder no longer exists (cd to one that does)\n"
+
+
+def test_an_agents_done_refuses_a_gutted_script_hidden_from_git_status(scripted: Repo) -> None:
+    scripted.git("update-index", "--skip-worktree", "tests/smoke/scenarios/s1.sh")
+    scripted.write("tests/smoke/scenarios/s1.sh", "echo login ok\n")
+    scripted.write("src/a.txt", "broken\n")
+    assert "s1.sh" not in scripted.git("status", "--porcelain").stdout
+    assert "s1.sh" not in scripted.git("diff", "HEAD", "--name-only").stdout
+    res = _done(scripted, {"WG_AGENT_ID": "a1"})
+    assert res.returncode == 1, res.stdout + res.stderr
+    assert "the content of scenarios/s1.sh" in res.stdout + res.stderr
+    res = scripted.smoke("check", "--grow-only", env={"WG_AGENT_ID": "a1"})
+    assert res.returncode == 1 and "the content of scenarios/s1.sh" in res.stdout + res.stderr, res.stdout + res.stderr
