@@ -367,8 +367,14 @@ def _suite_touched(manifest: Manifest, rel: str, touched: list[str]) -> bool:
     mdir = posixpath.dirname(rel)
     # growonly.scenarios_folder, spelled out: this runs on every `wg done`, which must not load the comparison.
     folder = posixpath.join(mdir, "scenarios/") if mdir else "scenarios/"
-    scripts = {posixpath.normpath(posixpath.join(mdir, sc.script)) for sc in manifest.scenarios if sc.script}
-    return any(p.startswith(folder) or p in scripts for p in touched)
+    if any(p.startswith(folder) for p in touched):
+        return True
+    # A script under the folder is covered above; only those that may lie elsewhere are worked out.
+    scripts = {
+        posixpath.normpath(posixpath.join(mdir, sc.script)) for sc in manifest.scenarios
+        if sc.script and not (sc.script.startswith("scenarios/") and ".." not in sc.script)
+    }
+    return any(p in scripts for p in touched)
 
 
 # ---------------------------------------------------------------- pre-push
