@@ -2,19 +2,7 @@
 # and breaks the code: its `wg done` is refused by grow-only, naming the
 # script; a person's same edit is theirs to make and passes.
 . "$SMOKE_MANIFEST_DIR/scenarios/lib/scratch.sh"
-new_repo "$SMOKE_SCRATCH/repo"
-manifest <<'TOML'
-[[scenario]]
-name = "login_works"
-script = "scenarios/login.sh"
-owners = ["t1"]
-[scenario.expect]
-stdout_contains = ["login-ok"]
-TOML
-mkdir -p tests/smoke/scenarios src
-printf 'grep -q accept src/login.txt && echo login-ok\n' > tests/smoke/scenarios/login.sh
-echo "accept" > src/login.txt
-git add -A && git commit -qm "login" --no-verify
+scripted_login_repo "$SMOKE_SCRATCH/repo"
 printf 'echo login-ok\n' > tests/smoke/scenarios/login.sh
 echo "reject" > src/login.txt
 WG_AGENT_ID=agent-1 smoke gate --task t1 --stage done 2>&1

@@ -30,3 +30,21 @@ manifest() {
 # A smoke run inside a scenario is not the CI job's own: under GitHub Actions
 # it must not annotate the job or write to its summary.
 unset GITHUB_ACTIONS GITHUB_STEP_SUMMARY
+
+# scripted_login_repo DIR: a repository whose scenario login_works (owned by t1)
+# runs scenarios/login.sh, which checks src/login.txt; committed, the shell in it.
+scripted_login_repo() {
+  new_repo "$1"
+  manifest <<'TOML'
+[[scenario]]
+name = "login_works"
+script = "scenarios/login.sh"
+owners = ["t1"]
+[scenario.expect]
+stdout_contains = ["login-ok"]
+TOML
+  mkdir -p tests/smoke/scenarios src
+  printf 'grep -q accept src/login.txt && echo login-ok\n' > tests/smoke/scenarios/login.sh
+  echo "accept" > src/login.txt
+  git add -A && git commit -qm "login" --no-verify
+}
